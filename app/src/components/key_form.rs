@@ -1,0 +1,218 @@
+//! The Access Key / Access Secret form, shared by onboarding and the API Keys page.
+//!
+//! Without JavaScript it is a plain form that posts to the server function. With JavaScript the
+//! shared validation runs as the admin types or leaves a field, and the form is only sent when
+//! both fields pass; a failed save keeps what was typed.
+
+use leptos::ev::SubmitEvent;
+use leptos::html;
+use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+
+use crate::api::{KeyState, ReplaceKeys, SaveKeys, SecretInput};
+use crate::error::ApiError;
+use crate::validation::{
+    validate_access_key, validate_access_secret, validate_key_pair, ACCESS_KEY_FIELD, ACCESS_SECRET_FIELD,
+};
+
+/// Whether the form saves a first pair or replaces the saved one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyFormMode {
+    Save,
+    Replace,
+}
+
+/// The key pair form. `on_saved` runs after the server stored the pair.
+#[component]
+pub fn KeyForm(
+    mode: KeyFormMode,
+    #[prop(into)] on_saved: Callback<KeyState>,
+    /// Where the Cancel link leads; no Cancel link when absent.
+    #[prop(optional)]
+    cancel_href: Option<&'static str>,
+    /// Runs instead of following the Cancel link when JavaScript is on.
+    #[prop(optional, into)]
+    on_cancel: Option<Callback<()>>,
+    /// Moves focus to the Access Key field once the form is shown.
+    #[prop(optional)]
+    autofocus: bool,
+) -> impl IntoView {
+    let save = ServerAction::<SaveKeys>::new();
+    let replace = ServerAction::<ReplaceKeys>::new();
+    let (action_url, pending, result) = match mode {
+        KeyFormMode::Save => (SaveKeys::PATH, save.pending(), save.value()),
+        KeyFormMode::Replace => (ReplaceKeys::PATH, replace.pending(), replace.value()),
+    };
+
+    let access_key = RwSignal::new(String::new());
+    let access_secret = RwSignal::new(String::new());
+    // A field shows its own validation once it was left or the form was submitted.
+    let key_checked = RwSignal::new(false);
+    let secret_checked = RwSignal::new(false);
+    let key_input = NodeRef::<html::Input>::new();
+    let secret_input = NodeRef::<html::Input>::new();
+
+    let server_error = Signal::derive(move || result.get().and_then(Result::err));
+    let key_error = Signal::derive(move || {
+        if key_checked.get() {
+            access_key.with(|value| validate_access_key(value).err())
+        } else {
+            server_error.with(|error| error.as_ref().and_then(|error| error.field_message(ACCESS_KEY_FIELD)))
+        }
+    });
+    let secret_error = Signal::derive(move || {
+        if secret_checked.get() {
+            access_secret.with(|value| validate_access_secret(value).err())
+        } else {
+            server_error.with(|error| error.as_ref().and_then(|error| error.field_message(ACCESS_SECRET_FIELD)))
+        }
+    });
+    let form_error = Signal::derive(move || match server_error.get() {
+        Some(ApiError::Invalid { .. }) | None => None,
+        Some(error) => Some(error.to_string()),
+    });
+
+    Effect::new(move |_| {
+        if let Some(Ok(state)) = result.get() {
+            access_key.set(String::new());
+            access_secret.set(String::new());
+            key_checked.set(false);
+            secret_checked.set(false);
+            on_saved.run(state);
+        }
+    });
+    Effect::new(move |_| {
+        if autofocus {
+            if let Some(input) = key_input.get() {
+                let _ = input.focus();
+            }
+        }
+    });
+
+    let submit = move |event: SubmitEvent| {
+        event.prevent_default();
+        key_checked.set(true);
+        secret_checked.set(true);
+        let key = access_key.get_untracked();
+        let secret = access_secret.get_untracked();
+        if let Err(errors) = validate_key_pair(&key, &secret) {
+            let first_invalid = if errors[0].field == ACCESS_KEY_FIELD { key_input } else { secret_input };
+            if let Some(input) = first_invalid.get_untracked() {
+                let _ = input.focus();
+            }
+            return;
+        }
+        let access_secret = SecretInput::new(secret);
+        match mode {
+            KeyFormMode::Save => save.dispatch(SaveKeys { access_key: key, access_secret }),
+            KeyFormMode::Replace => replace.dispatch(ReplaceKeys { access_key: key, access_secret }),
+        };
+    };
+
+    view! {
+        <form class="key-form" method="post" action=action_url on:submit=submit novalidate>
+            <FormError message=form_error/>
+            <KeyField
+                id="access-key"
+                name=ACCESS_KEY_FIELD
+                label="Access Key"
+                hint="The access key ID: 20 characters, starting with AKIA."
+                input_type="text"
+                value=access_key
+                checked=key_checked
+                error=key_error
+                node_ref=key_input
+                autofocus=autofocus
+            />
+            <KeyField
+                id="access-secret"
+                name=ACCESS_SECRET_FIELD
+                label="Access Secret"
+                hint="The secret access key: 40 characters, shown only once when the key was created."
+                input_type="password"
+                value=access_secret
+                checked=secret_checked
+                error=secret_error
+                node_ref=secret_input
+                autofocus=false
+            />
+            <div class="form-actions">
+                <button type="submit" class="primary" aria-busy=move || pending.get().to_string() disabled=move || pending.get()>
+                    "Save"
+                </button>
+                <CancelLink href=cancel_href on_cancel=on_cancel/>
+                <span class="progress" aria-live="polite">{move || pending.get().then_some("Saving…")}</span>
+            </div>
+        </form>
+    }
+}
+
+/// One labelled input with its hint and its error, announced to screen readers.
+#[component]
+fn KeyField(
+    id: &'static str,
+    name: &'static str,
+    label: &'static str,
+    hint: &'static str,
+    input_type: &'static str,
+    value: RwSignal<String>,
+    checked: RwSignal<bool>,
+    error: Signal<Option<String>>,
+    node_ref: NodeRef<html::Input>,
+    autofocus: bool,
+) -> impl IntoView {
+    let hint_id = format!("{id}-hint");
+    let error_id = format!("{id}-error");
+    let described_by = format!("{hint_id} {error_id}");
+    let invalid = move || error.with(Option::is_some).to_string();
+
+    view! {
+        <div class="field" class:field-invalid=move || error.with(Option::is_some)>
+            <label for=id>{label}</label>
+            <input
+                id=id
+                name=name
+                type=input_type
+                autocomplete="off"
+                autocapitalize="off"
+                spellcheck="false"
+                autofocus=autofocus
+                aria-invalid=invalid
+                aria-describedby=described_by
+                node_ref=node_ref
+                prop:value=move || value.get()
+                on:input=move |event| value.set(event_target_value(&event))
+                on:blur=move |_| {
+                    if !value.with_untracked(String::is_empty) {
+                        checked.set(true);
+                    }
+                }
+            />
+            <p id=hint_id class="hint">{hint}</p>
+            <p id=error_id class="field-error" aria-live="polite">{move || error.get()}</p>
+        </div>
+    }
+}
+
+/// A message for the whole form, such as an unavailable database.
+#[component]
+pub fn FormError(message: Signal<Option<String>>) -> impl IntoView {
+    view! {
+        <Show when=move || message.with(Option::is_some)>
+            <p class="alert alert-error" role="alert">{move || message.get()}</p>
+        </Show>
+    }
+}
+
+#[component]
+fn CancelLink(href: Option<&'static str>, on_cancel: Option<Callback<()>>) -> impl IntoView {
+    href.map(|href| {
+        let click = move |event: leptos::ev::MouseEvent| {
+            if let Some(on_cancel) = on_cancel {
+                event.prevent_default();
+                on_cancel.run(());
+            }
+        };
+        view! { <a class="button secondary" href=href on:click=click>"Cancel"</a> }
+    })
+}

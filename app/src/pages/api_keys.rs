@@ -1,0 +1,269 @@
+//! Settings → AI Settings → API Keys: the organization's AWS Bedrock access credentials.
+
+use leptos::ev::SubmitEvent;
+use leptos::html;
+use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_navigate, use_query_map};
+
+use crate::api::{key_status, DeleteKeys, KeyState, KeyStatusView};
+use crate::components::key_form::{FormError, KeyForm, KeyFormMode};
+use crate::time::format_utc;
+
+const PAGE_PATH: &str = "/settings/ai/api-keys";
+const DELETE_PAGE_PATH: &str = "/settings/ai/api-keys/delete";
+
+/// A confirmation shown above the credentials after an action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Notice {
+    Saved,
+    Deleted,
+}
+
+impl Notice {
+    fn text(self) -> &'static str {
+        match self {
+            Notice::Saved => "Keys saved. Guardian now calls Bedrock with these keys.",
+            Notice::Deleted => "Keys deleted. Guardian now uses the default credentials.",
+        }
+    }
+}
+
+/// The API Keys page.
+#[component]
+pub fn ApiKeysPage() -> impl IntoView {
+    let query = use_query_map();
+    let initial_notice = query.with_untracked(|query| {
+        if query.get_str("saved").is_some() {
+            Some(Notice::Saved)
+        } else if query.get_str("deleted").is_some() {
+            Some(Notice::Deleted)
+        } else {
+            None
+        }
+    });
+    let notice = RwSignal::new(initial_notice);
+    let replacing = RwSignal::new(query.with_untracked(|query| query.get_str("replace").is_some()));
+    let refresh = RwSignal::new(0_u32);
+    let status = Resource::new(move || refresh.get(), |_| key_status());
+
+    let after_change = Callback::new(move |change: Notice| {
+        notice.set(Some(change));
+        replacing.set(false);
+        refresh.update(|count| *count += 1);
+    });
+
+    view! {
+        <Title text="API Keys"/>
+        <h1>"API Keys"</h1>
+        <section class="card" aria-labelledby="bedrock-credentials-heading">
+            <h2 id="bedrock-credentials-heading">"AWS Bedrock Access Credentials"</h2>
+            <p class="lead">
+                "Guardian calls models on AWS Bedrock. It uses the platform's default AWS credentials unless you save an access key of your own here."
+            </p>
+            <NoticeBanner notice/>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match status.await {
+                        Ok(view) => view! { <CredentialsPanel status=view replacing after_change/> }.into_any(),
+                        Err(error) => view! { <p class="alert alert-error" role="alert">{error.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn NoticeBanner(notice: RwSignal<Option<Notice>>) -> impl IntoView {
+    view! {
+        <div aria-live="polite">
+            {move || notice.get().map(|notice| view! { <p class="alert alert-success">{notice.text()}</p> })}
+        </div>
+    }
+}
+
+/// The saved keys, or the form when none are saved.
+#[component]
+fn CredentialsPanel(status: KeyStatusView, replacing: RwSignal<bool>, after_change: Callback<Notice>) -> impl IntoView {
+    let can_manage = status.can_manage;
+    let on_saved = Callback::new(move |_: KeyState| after_change.run(Notice::Saved));
+    match status.state {
+        KeyState::NotConfigured => view! {
+            <p class="status-line">"Guardian is using the default credentials."</p>
+            {can_manage.then(|| view! { <KeyForm mode=KeyFormMode::Save on_saved/> })}
+        }
+        .into_any(),
+        KeyState::Configured { access_key_id, saved_at } => view! {
+            <SavedKeys access_key_id saved_at/>
+            {can_manage.then(|| view! { <ManageKeys replacing on_saved after_change/> })}
+        }
+        .into_any(),
+        KeyState::Unreadable { access_key_id, saved_at } => view! {
+            <p class="alert alert-error" role="alert">
+                "The stored keys cannot be read, so Guardian cannot use them. Enter the keys again with Replace, or delete them."
+            </p>
+            <SavedKeys access_key_id saved_at/>
+            {can_manage.then(|| view! { <ManageKeys replacing on_saved after_change/> })}
+        }
+        .into_any(),
+    }
+}
+
+/// The Access Key ID and when it was saved. The secret is never shown.
+#[component]
+pub fn SavedKeys(access_key_id: String, saved_at: i64) -> impl IntoView {
+    view! {
+        <dl class="saved-keys">
+            <div>
+                <dt>"Access Key ID"</dt>
+                <dd><code class="key-id">{access_key_id}</code></dd>
+            </div>
+            <div>
+                <dt>"Access Secret"</dt>
+                <dd>"Stored encrypted; it is never shown again."</dd>
+            </div>
+            <div>
+                <dt>"Saved"</dt>
+                <dd><time>{format_utc(saved_at)}</time></dd>
+            </div>
+        </dl>
+    }
+}
+
+/// The Replace and Delete controls, or the replace form while replacing.
+#[component]
+fn ManageKeys(replacing: RwSignal<bool>, on_saved: Callback<KeyState>, after_change: Callback<Notice>) -> impl IntoView {
+    let open_replace = move |event: SubmitEvent| {
+        event.prevent_default();
+        replacing.set(true);
+    };
+    let cancel = Callback::new(move |()| replacing.set(false));
+
+    view! {
+        <Show
+            when=move || replacing.get()
+            fallback=move || view! {
+                <div class="form-actions">
+                    <form method="get" action=PAGE_PATH on:submit=open_replace>
+                        <input type="hidden" name="replace" value="1"/>
+                        <button type="submit" class="secondary">"Replace"</button>
+                    </form>
+                    <DeleteKeysControl after_change/>
+                </div>
+            }
+        >
+            <h3>"Replace the saved keys"</h3>
+            <p class="muted">"The new pair takes the place of the old one in one step."</p>
+            <KeyForm mode=KeyFormMode::Replace on_saved cancel_href=PAGE_PATH on_cancel=cancel autofocus=true/>
+        </Show>
+    }
+}
+
+/// The Delete button and its confirmation dialog. Without JavaScript the button leads to the
+/// confirmation page instead.
+#[component]
+fn DeleteKeysControl(after_change: Callback<Notice>) -> impl IntoView {
+    let dialog = NodeRef::<html::Dialog>::new();
+    let delete = ServerAction::<DeleteKeys>::new();
+    let error = Signal::derive(move || delete.value().get().and_then(Result::err).map(|error| error.to_string()));
+
+    let open_dialog = move |event: SubmitEvent| {
+        event.prevent_default();
+        if let Some(dialog) = dialog.get() {
+            let _ = dialog.show_modal();
+        }
+    };
+    let close_dialog = move |_| {
+        if let Some(dialog) = dialog.get() {
+            dialog.close();
+        }
+    };
+    let confirm = move |event: SubmitEvent| {
+        event.prevent_default();
+        delete.dispatch(DeleteKeys {});
+    };
+    Effect::new(move |_| {
+        if let Some(Ok(())) = delete.value().get() {
+            if let Some(dialog) = dialog.get_untracked() {
+                dialog.close();
+            }
+            after_change.run(Notice::Deleted);
+        }
+    });
+
+    view! {
+        <form method="get" action=DELETE_PAGE_PATH on:submit=open_dialog>
+            <button type="submit" class="danger">"Delete"</button>
+        </form>
+        <dialog node_ref=dialog class="dialog" aria-labelledby="delete-keys-title" aria-describedby="delete-keys-description">
+            <h2 id="delete-keys-title">"Delete the saved keys?"</h2>
+            <p id="delete-keys-description">
+                "Guardian will stop using these keys and call Bedrock with the platform's default credentials."
+            </p>
+            <FormError message=error/>
+            <form method="post" action=DeleteKeys::PATH on:submit=confirm class="form-actions">
+                <button type="button" class="secondary" autofocus on:click=close_dialog>"Cancel"</button>
+                <button type="submit" class="danger" disabled=move || delete.pending().get()>"Delete keys"</button>
+            </form>
+        </dialog>
+    }
+}
+
+/// The confirmation page that Delete leads to without JavaScript.
+#[component]
+pub fn DeleteKeysPage() -> impl IntoView {
+    let status = Resource::new(|| (), |_| key_status());
+    view! {
+        <Title text="Delete keys"/>
+        <h1>"Delete keys"</h1>
+        <section class="card" aria-labelledby="delete-heading">
+            <h2 id="delete-heading">"Delete the saved AWS Bedrock keys?"</h2>
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match status.await {
+                        Ok(view) => view! { <DeleteConfirmation status=view/> }.into_any(),
+                        Err(error) => view! { <p class="alert alert-error" role="alert">{error.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn DeleteConfirmation(status: KeyStatusView) -> impl IntoView {
+    let delete = ServerAction::<DeleteKeys>::new();
+    let error = Signal::derive(move || delete.value().get().and_then(Result::err).map(|error| error.to_string()));
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = delete.value().get() {
+            navigate(&format!("{PAGE_PATH}?deleted=1"), Default::default());
+        }
+    });
+    let confirm = move |event: SubmitEvent| {
+        event.prevent_default();
+        delete.dispatch(DeleteKeys {});
+    };
+
+    let Some(access_key_id) = status.access_key_id().map(str::to_owned) else {
+        return view! {
+            <p>"No keys are saved. Guardian is using the default credentials."</p>
+            <a href=PAGE_PATH>"Back to API Keys"</a>
+        }
+        .into_any();
+    };
+    view! {
+        <p>
+            "Guardian will stop using the access key " <code class="key-id">{access_key_id}</code>
+            " and call Bedrock with the platform's default credentials."
+        </p>
+        <FormError message=error/>
+        <form method="post" action=DeleteKeys::PATH on:submit=confirm class="form-actions">
+            <button type="submit" class="danger" disabled=!status.can_manage>"Delete keys"</button>
+            <a class="button secondary" href=PAGE_PATH>"Cancel"</a>
+        </form>
+    }
+    .into_any()
+}

@@ -1,0 +1,5 @@
+//! One module per page or group of pages.
+
+pub mod api_keys;
+pub mod onboarding;
+pub mod settings;

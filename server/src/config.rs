@@ -1,0 +1,56 @@
+//! Command line and settings of the server binary. Every setting can come from the environment.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// The Guardian console server.
+#[derive(Debug, Parser)]
+#[command(name = "server", version, about = "Serves the Guardian console")]
+pub struct Cli {
+    #[command(flatten)]
+    pub settings: Settings,
+    /// What to do; without a subcommand the server serves, as cargo-leptos starts it.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Subcommands of the server binary.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the console on `LEPTOS_SITE_ADDR` (the default).
+    Serve,
+}
+
+/// Settings shared by every subcommand.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Settings {
+    /// Directory for the SQLite database and the generated master key file.
+    #[arg(long, env = "GUARDIAN_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+    /// Database URL; defaults to `guardian.db` in the data directory.
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Log format of the server's standard output.
+    #[arg(long, env = "GUARDIAN_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+impl Settings {
+    /// Returns the database URL, defaulting to the SQLite file in the data directory.
+    pub fn database_url(&self) -> String {
+        self.database_url.clone().unwrap_or_else(|| guardian_core::Store::sqlite_url(&self.data_dir))
+    }
+
+    /// Returns the path of the generated master key file.
+    pub fn master_key_path(&self) -> PathBuf {
+        self.data_dir.join("master.key")
+    }
+}
+
+/// Log output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}

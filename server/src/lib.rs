@@ -1,0 +1,6 @@
+//! The Guardian console server: startup, router and middleware. `main.rs` only parses the
+//! command line; integration tests build the same router through [`router::build`].
+
+pub mod config;
+pub mod router;
+pub mod startup;
