@@ -26,6 +26,13 @@ pub enum KeyStatus {
     Unreadable { access_key_id: String, saved_at: i64 },
 }
 
+/// One `bedrock_keys` row; `sealed` is the encrypted secret.
+struct StoredRow {
+    access_key_id: String,
+    sealed: String,
+    saved_at: i64,
+}
+
 /// The organization's Bedrock keys, sealed under the master keyring.
 #[derive(Debug, Clone)]
 pub struct Keys {
@@ -48,22 +55,29 @@ impl Keys {
 
     /// Reads the organization's key status, checking that the stored secret still decrypts.
     pub async fn status(&self, org_id: i64) -> Result<KeyStatus> {
-        let row = sqlx::query("SELECT access_key_id, sealed_secret, saved_at FROM bedrock_keys WHERE org_id = $1")
-            .bind(org_id)
-            .fetch_optional(self.store.pool())
-            .await?;
-        let Some(row) = row else {
+        let Some(StoredRow { access_key_id, sealed, saved_at }) = self.fetch_row(org_id).await? else {
             return Ok(KeyStatus::NotConfigured);
         };
-
-        let access_key_id: String = row.try_get("access_key_id")?;
-        let sealed: String = row.try_get("sealed_secret")?;
-        let saved_at: i64 = row.try_get("saved_at")?;
         match self.keyring.open(&sealed, org_id, SECRET_FIELD) {
             Ok(_secret) => Ok(KeyStatus::Configured { access_key_id, saved_at }),
             Err(error) => {
                 self.report_unreadable(org_id, saved_at, &access_key_id, &error);
                 Ok(KeyStatus::Unreadable { access_key_id, saved_at })
+            }
+        }
+    }
+
+    /// Reads and decrypts the organization's key pair. Only the credential resolver and the
+    /// master-key maintenance commands call this; pages use [`Keys::status`].
+    pub async fn read_pair(&self, org_id: i64) -> Result<Option<(String, SecretString)>> {
+        let Some(StoredRow { access_key_id, sealed, saved_at }) = self.fetch_row(org_id).await? else {
+            return Ok(None);
+        };
+        match self.keyring.open(&sealed, org_id, SECRET_FIELD) {
+            Ok(secret) => Ok(Some((access_key_id, secret))),
+            Err(error) => {
+                self.report_unreadable(org_id, saved_at, &access_key_id, &error);
+                Err(Error::KeysUnreadable)
             }
         }
     }
@@ -148,6 +162,21 @@ impl Keys {
         .execute(self.store.pool())
         .await?;
         Ok(())
+    }
+
+    async fn fetch_row(&self, org_id: i64) -> Result<Option<StoredRow>> {
+        let row = sqlx::query("SELECT access_key_id, sealed_secret, saved_at FROM bedrock_keys WHERE org_id = $1")
+            .bind(org_id)
+            .fetch_optional(self.store.pool())
+            .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        Ok(Some(StoredRow {
+            access_key_id: row.try_get("access_key_id")?,
+            sealed: row.try_get("sealed_secret")?,
+            saved_at: row.try_get("saved_at")?,
+        }))
     }
 
     fn report_unreadable(&self, org_id: i64, saved_at: i64, access_key_id: &str, error: &crate::crypto::OpenError) {
