@@ -16,6 +16,12 @@ pub enum ApiError {
     Invalid { fields: Vec<FieldError> },
     #[error("Sign in to continue.")]
     Unauthorized,
+    /// Unknown email or wrong password; which of the two is never told.
+    #[error("Invalid email or password.")]
+    LoginFailed,
+    /// Too many attempts; the text says how long to wait.
+    #[error("{0}")]
+    TooManyRequests(String),
     #[error("Only an administrator of this organization can do this.")]
     Forbidden,
     #[error("{0}")]
@@ -38,7 +44,8 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::Invalid { .. } | ApiError::Request(_) => StatusCode::BAD_REQUEST,
-            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Unauthorized | ApiError::LoginFailed => StatusCode::UNAUTHORIZED,
+            ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Forbidden => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) | ApiError::KeysUnreadable => StatusCode::CONFLICT,

@@ -1,6 +1,8 @@
 //! The Guardian console's pages, components and server functions. Compiled to WASM for the
 //! browser (`hydrate`) and for the server (`ssr`).
 
+#![recursion_limit = "256"]
+
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
@@ -13,12 +15,17 @@ pub mod pages;
 pub mod time;
 pub mod validation;
 
+use components::header::SiteHeader;
 use pages::api_keys::{ApiKeysPage, DeleteKeysPage};
+use pages::auth::{LoginPage, SetupPage};
+use pages::members::MembersPage;
 use pages::onboarding::{OnboardingAccessKeys, OnboardingDone, OnboardingWelcome};
 use pages::settings::SettingsLayout;
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    set_content_security_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -46,16 +53,12 @@ pub fn App() -> impl IntoView {
         <Title formatter=|text: String| format!("{text} · Guardian console")/>
         <Router>
             <a class="skip-link" href="#main">"Skip to content"</a>
-            <header class="site-header">
-                <a class="brand" href="/">"Guardian console"</a>
-                <nav aria-label="Main">
-                    <a href="/onboarding">"Onboarding"</a>
-                    <a href="/settings/ai/api-keys">"Settings"</a>
-                </nav>
-            </header>
+            <SiteHeader/>
             <main id="main">
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=|| view! { <Redirect path="/settings/ai/api-keys"/> }/>
+                    <Route path=path!("/login") view=LoginPage/>
+                    <Route path=path!("/setup") view=SetupPage/>
                     <Route path=path!("/onboarding") view=OnboardingWelcome/>
                     <Route path=path!("/onboarding/access-keys") view=OnboardingAccessKeys/>
                     <Route path=path!("/onboarding/done") view=OnboardingDone/>
@@ -63,10 +66,28 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("") view=|| view! { <Redirect path="/settings/ai/api-keys"/> }/>
                         <Route path=path!("ai/api-keys") view=ApiKeysPage/>
                         <Route path=path!("ai/api-keys/delete") view=DeleteKeysPage/>
+                        <Route path=path!("members") view=MembersPage/>
                     </ParentRoute>
                 </Routes>
             </main>
         </Router>
+    }
+}
+
+/// Sends a Content-Security-Policy that allows only this response's nonced scripts and the
+/// WebAssembly compilation that hydration needs.
+#[cfg(feature = "ssr")]
+fn set_content_security_policy() {
+    let (Some(nonce), Some(response)) = (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>()) else {
+        return;
+    };
+    let policy = format!(
+        "default-src 'self'; script-src 'nonce-{}' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; \
+         connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+        nonce.as_inner()
+    );
+    if let Ok(value) = http::HeaderValue::from_str(&policy) {
+        response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
     }
 }
 

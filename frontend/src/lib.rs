@@ -1,5 +1,7 @@
 //! The browser entry point: hydrates the server-rendered page.
 
+#![recursion_limit = "256"]
+
 use wasm_bindgen::prelude::wasm_bindgen;
 
 /// Hydrates the page, then marks `<body data-hydrated>` so browser tests know the page is live.

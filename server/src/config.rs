@@ -20,6 +20,27 @@ pub struct Cli {
 pub enum Command {
     /// Serve the console on `LEPTOS_SITE_ADDR` (the default).
     Serve,
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+/// `user` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user, reading the password from standard input (one line). Creates the
+    /// organization when no organization has that name.
+    Add {
+        /// Organization name.
+        #[arg(long)]
+        org: String,
+        /// The user's email address, used to sign in.
+        #[arg(long)]
+        email: String,
+        /// admin or member.
+        #[arg(long, value_parser = ["admin", "member"])]
+        role: String,
+    },
 }
 
 /// Settings shared by every subcommand.
@@ -31,6 +52,13 @@ pub struct Settings {
     /// Database URL; defaults to `guardian.db` in the data directory.
     #[arg(long, env = "DATABASE_URL")]
     pub database_url: Option<String>,
+    /// The address users reach the console at. Its origin is the only one accepted on form posts
+    /// without `Sec-Fetch-Site: same-origin`, and an https URL makes session cookies `Secure`.
+    #[arg(long, env = "GUARDIAN_PUBLIC_URL", default_value = "http://127.0.0.1:3000")]
+    pub public_url: url::Url,
+    /// Minutes without a request after which a session expires.
+    #[arg(long, env = "GUARDIAN_SESSION_IDLE_MINUTES", default_value_t = 480, value_parser = clap::value_parser!(u32).range(1..=43_200))]
+    pub session_idle_minutes: u32,
     /// Log format of the server's standard output.
     #[arg(long, env = "GUARDIAN_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -53,4 +81,16 @@ impl Settings {
 pub enum LogFormat {
     Text,
     Json,
+}
+
+impl Settings {
+    /// Returns the origin (scheme, host and port) of the public URL, as browsers send it in `Origin`.
+    pub fn public_origin(&self) -> String {
+        self.public_url.origin().ascii_serialization()
+    }
+
+    /// Tells whether cookies must be `Secure`, because users reach the console over https.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.scheme() == "https"
+    }
 }

@@ -1,6 +1,6 @@
 use clap::Parser;
 
-use server::config::{Cli, Command};
+use server::config::{Cli, Command, UserCommand};
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
@@ -8,12 +8,14 @@ async fn main() -> std::process::ExitCode {
     server::startup::init_tracing(cli.settings.log_format);
 
     let outcome = match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => server::startup::serve(&cli.settings).await,
+        Command::Serve => server::startup::serve(&cli.settings).await.map_err(|error| error.to_string()),
+        Command::User(UserCommand::Add { org, email, role }) => {
+            server::commands::add_user(&cli.settings, &org, &email, &role).await.map_err(|error| error.to_string())
+        }
     };
     match outcome {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
-            tracing::error!(%error, "the server stopped");
             eprintln!("error: {error}");
             std::process::ExitCode::FAILURE
         }

@@ -9,12 +9,17 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use guardian_core::accounts::Accounts;
 use guardian_core::Keys;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
+use tower_sessions_sqlx_store::SqliteStore;
+
+use crate::auth;
+use crate::security::{reject_cross_site, PublicOrigin};
 
 /// Largest request body the server reads. The key form needs well under 1 KiB.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
@@ -26,13 +31,30 @@ const MAX_ERROR_BODY_BYTES: usize = 64 * 1024;
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub keys: Keys,
+    pub accounts: Accounts,
+    pub public_origin: PublicOrigin,
+    pub sessions: SessionSettings,
+}
+
+/// Where sessions are stored and how their cookie is set.
+#[derive(Clone)]
+pub struct SessionSettings {
+    pub store: SqliteStore,
+    pub idle_minutes: u32,
+    pub secure_cookies: bool,
 }
 
 /// Builds the console's router.
 pub fn build(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let keys = state.keys.clone();
-    let provide_services = move || provide_context(keys.clone());
+    let accounts = state.accounts.clone();
+    let provide_services = move || {
+        provide_context(keys.clone());
+        provide_context(accounts.clone());
+    };
+    let sessions = &state.sessions;
+    let session_layer = auth::session_layer(sessions.store.clone(), sessions.idle_minutes, sessions.secure_cookies);
 
     Router::new()
         .route("/healthz", get(healthz))
@@ -44,6 +66,9 @@ pub fn build(state: AppState) -> Router {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn(server_fn_error_status))
         .layer(middleware::from_fn(no_store_for_pages))
+        .layer(middleware::from_fn_with_state(state.accounts.clone(), auth::authenticate))
+        .layer(session_layer)
+        .layer(middleware::from_fn_with_state(state.public_origin.clone(), reject_cross_site))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))

@@ -4,12 +4,17 @@ use std::sync::Arc;
 
 use guardian_core::crypto::{load_or_create_master_key, Keyring, MasterKeyError, MasterKeySource};
 use guardian_core::store::StoreError;
+use guardian_core::accounts::{Accounts, LoginLimits};
 use guardian_core::{Keys, Store};
+use sqlx::SqlitePool;
+use tower_sessions::session_store::ExpiredDeletion;
+use tower_sessions_sqlx_store::SqliteStore;
 use leptos::config::get_configuration;
 use tracing_subscriber::EnvFilter;
 
 use crate::config::{LogFormat, Settings};
-use crate::router::{self, AppState};
+use crate::router::{self, AppState, SessionSettings};
+use crate::security::PublicOrigin;
 
 /// Reasons the server cannot start.
 #[derive(Debug, thiserror::Error)]
@@ -20,6 +25,8 @@ pub enum StartupError {
     MasterKey(#[from] MasterKeyError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error("could not set up the session store: {0}")]
+    Sessions(String),
     #[error("invalid Leptos configuration: {0}")]
     Leptos(String),
     #[error("could not listen on {addr}: {source}")]
@@ -38,8 +45,15 @@ pub fn init_tracing(format: LogFormat) {
     }
 }
 
+/// The services built at startup.
+pub struct Services {
+    pub keys: Keys,
+    pub accounts: Accounts,
+    pub session_store: SqliteStore,
+}
+
 /// Opens the data directory, the master key and the migrated database, and builds the services.
-pub async fn open_services(settings: &Settings) -> Result<Keys, StartupError> {
+pub async fn open_services(settings: &Settings) -> Result<Services, StartupError> {
     std::fs::create_dir_all(&settings.data_dir)
         .map_err(|source| StartupError::DataDir { path: settings.data_dir.clone(), source })?;
 
@@ -56,9 +70,28 @@ pub async fn open_services(settings: &Settings) -> Result<Keys, StartupError> {
     }
     let keyring = Arc::new(Keyring::new(vec![master_key]));
 
-    let store = Store::connect(&settings.database_url()).await?;
+    let database_url = settings.database_url();
+    let store = Store::connect(&database_url).await?;
     store.migrate().await?;
-    Ok(Keys::new(store, keyring))
+
+    let session_pool = SqlitePool::connect(&database_url).await.map_err(|error| StartupError::Sessions(error.to_string()))?;
+    let session_store = SqliteStore::new(session_pool).with_table_name("sessions").map_err(StartupError::Sessions)?;
+    session_store.migrate().await.map_err(|error| StartupError::Sessions(error.to_string()))?;
+
+    let accounts = Accounts::new(store.clone(), LoginLimits::default());
+    Ok(Services { keys: Keys::new(store, keyring), accounts, session_store })
+}
+
+/// Logs a one-time setup token while no user exists, so the operator can create the first admin.
+async fn announce_setup(accounts: &Accounts, public_url: &url::Url) {
+    match accounts.issue_setup_token(guardian_core::unix_now()).await {
+        Ok(Some(token)) => tracing::warn!(
+            setup_token = %token,
+            "no users exist yet: open {public_url}setup and enter this one-time setup token to create the first admin"
+        ),
+        Ok(None) => {}
+        Err(error) => tracing::error!(%error, "could not create a setup token"),
+    }
 }
 
 /// Serves the console until the process is stopped; SIGTERM and Ctrl-C finish requests in flight.
@@ -67,8 +100,22 @@ pub async fn serve(settings: &Settings) -> Result<(), StartupError> {
     let leptos_options = conf.leptos_options;
     let addr = leptos_options.site_addr;
 
-    let keys = open_services(settings).await?;
-    let app = router::build(AppState { leptos_options, keys });
+    let services = open_services(settings).await?;
+    announce_setup(&services.accounts, &settings.public_url).await;
+    // Expired sessions are deleted hourly; an expired session is never accepted in between.
+    tokio::spawn(services.session_store.clone().continuously_delete_expired(tokio::time::Duration::from_secs(3600)));
+
+    let app = router::build(AppState {
+        leptos_options,
+        keys: services.keys,
+        accounts: services.accounts,
+        public_origin: PublicOrigin(settings.public_origin()),
+        sessions: SessionSettings {
+            store: services.session_store,
+            idle_minutes: settings.session_idle_minutes,
+            secure_cookies: settings.secure_cookies(),
+        },
+    });
 
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|source| StartupError::Listen { addr, source })?;
     tracing::info!(%addr, "listening on http://{addr}");

@@ -1,5 +1,7 @@
 //! One module per page or group of pages.
 
 pub mod api_keys;
+pub mod auth;
+pub mod members;
 pub mod onboarding;
 pub mod settings;

@@ -14,6 +14,10 @@ pub fn SettingsLayout() -> impl IntoView {
                 <ul aria-labelledby="nav-ai-settings">
                     <li><A href="/settings/ai/api-keys">"API Keys"</A></li>
                 </ul>
+                <p class="nav-group" id="nav-organization">"Organization"</p>
+                <ul aria-labelledby="nav-organization">
+                    <li><A href="/settings/members">"Members"</A></li>
+                </ul>
                 <p class="nav-group" id="nav-guardian">"Guardian"</p>
                 <ul aria-labelledby="nav-guardian">
                     <li><A href="/onboarding">"Onboarding"</A></li>

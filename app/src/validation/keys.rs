@@ -1,9 +1,6 @@
-//! Validation of the AWS access key pair, shared by the browser (WASM) and the server functions.
-//!
-//! Messages say what is wrong and how to fix it, and never quote the value: a secret pasted into
-//! the wrong field must not end up in a page, a URL or a log.
+//! Validation of the AWS access key pair.
 
-use serde::{Deserialize, Serialize};
+use super::{normalize, FieldError};
 
 /// Inputs longer than this many characters are rejected before any other rule runs.
 pub const MAX_INPUT_CHARS: usize = 256;
@@ -17,23 +14,8 @@ pub const ACCESS_KEY_FIELD: &str = "access_key";
 /// Form field name of the secret access key.
 pub const ACCESS_SECRET_FIELD: &str = "access_secret";
 
-/// A message attached to one form field.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FieldError {
-    /// The form field's `name`.
-    pub field: String,
-    /// What is wrong and how to fix it.
-    pub message: String,
-}
-
 /// Prefixes of IAM unique IDs that identify a user, role, group, policy or other entity.
 const IAM_ENTITY_PREFIXES: [&str; 8] = ["AIDA", "AROA", "AGPA", "ANPA", "ANVA", "AIPA", "APKA", "ASCA"];
-
-/// Removes surrounding whitespace, including non-breaking and zero-width spaces that copying
-/// from web pages and spreadsheets tends to bring along.
-pub fn normalize(input: &str) -> &str {
-    input.trim_matches(|c: char| c.is_whitespace() || matches!(c, '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}'))
-}
 
 fn is_key_id_char(c: char) -> bool {
     c.is_ascii_uppercase() || c.is_ascii_digit()
@@ -129,20 +111,13 @@ pub fn validate_access_secret(input: &str) -> Result<String, String> {
 
 /// Validates both fields and returns the normalized pair, or one error per failing field.
 pub fn validate_key_pair(access_key: &str, access_secret: &str) -> Result<(String, String), Vec<FieldError>> {
-    let key = validate_access_key(access_key);
-    let secret = validate_access_secret(access_secret);
-    match (key, secret) {
+    match (validate_access_key(access_key), validate_access_secret(access_secret)) {
         (Ok(key), Ok(secret)) => Ok((key, secret)),
-        (key, secret) => {
-            let mut errors = Vec::new();
-            if let Err(message) = key {
-                errors.push(FieldError { field: ACCESS_KEY_FIELD.into(), message });
-            }
-            if let Err(message) = secret {
-                errors.push(FieldError { field: ACCESS_SECRET_FIELD.into(), message });
-            }
-            Err(errors)
-        }
+        (key, secret) => Err(super::collect_field_errors(vec![
+            (ACCESS_KEY_FIELD, key.err()),
+            (ACCESS_SECRET_FIELD, secret.err()),
+        ])
+        .unwrap_err()),
     }
 }
 

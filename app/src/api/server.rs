@@ -1,0 +1,117 @@
+//! Server-side helpers of the server functions: who is calling, the services the server
+//! provides as context, and redirects for browsers without JavaScript.
+
+use guardian_core::accounts::{Accounts, Role, User};
+use guardian_core::Keys;
+use leptos::prelude::*;
+
+use crate::error::ApiError;
+
+/// The signed-in user of a request, which the server's session middleware puts into the request
+/// extensions after loading the user from the database.
+#[derive(Debug, Clone)]
+pub struct SignedIn(pub User);
+
+/// Who is calling and for which organization. The organization always comes from the session,
+/// never from anything the browser posts.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub user: User,
+}
+
+impl Caller {
+    /// Returns the caller's organization id.
+    pub fn org_id(&self) -> i64 {
+        self.user.org_id
+    }
+
+    /// Tells whether the caller administers their organization.
+    pub fn is_admin(&self) -> bool {
+        self.user.role == Role::Admin
+    }
+
+    /// Fails unless the caller administers their organization.
+    pub fn require_admin(&self) -> Result<(), ApiError> {
+        if self.is_admin() {
+            Ok(())
+        } else {
+            tracing::info!(user_id = self.user.id, org_id = self.user.org_id, "rejected: admin role required");
+            Err(ApiError::Forbidden)
+        }
+    }
+}
+
+/// Returns the signed-in caller of the current request, or `Unauthorized`.
+pub fn caller() -> Result<Caller, ApiError> {
+    signed_in_user().map(|user| Caller { user }).ok_or(ApiError::Unauthorized)
+}
+
+/// Returns the signed-in user of the current request, if any.
+pub fn signed_in_user() -> Option<User> {
+    let parts = use_context::<http::request::Parts>()?;
+    parts.extensions.get::<SignedIn>().map(|signed_in| signed_in.0.clone())
+}
+
+/// Returns a service that the server provides as context.
+pub fn service<T: Clone + Send + Sync + 'static>() -> Result<T, ApiError> {
+    use_context::<T>().ok_or_else(|| {
+        tracing::error!(service = std::any::type_name::<T>(), "a service is missing from the server function context");
+        ApiError::Internal
+    })
+}
+
+/// Returns the keys service.
+pub fn keys() -> Result<Keys, ApiError> {
+    service::<Keys>()
+}
+
+/// Returns the accounts service.
+pub fn accounts() -> Result<Accounts, ApiError> {
+    service::<Accounts>()
+}
+
+/// Returns the session of the current request.
+pub fn session() -> Result<tower_sessions::Session, ApiError> {
+    let parts = use_context::<http::request::Parts>().ok_or(ApiError::Internal)?;
+    parts.extensions.get::<tower_sessions::Session>().cloned().ok_or_else(|| {
+        tracing::error!("the session layer is missing");
+        ApiError::Internal
+    })
+}
+
+/// Returns the client's address, for sign-in throttling.
+pub fn client_address() -> String {
+    use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|info| info.0.ip().to_string()))
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// Redirects a plain form post (a browser without JavaScript) to `path`. Calls from the WASM
+/// client get the result instead and update the page themselves.
+pub fn redirect_form_post(path: &str) {
+    if accepts_html() {
+        leptos_axum::redirect(path);
+    }
+}
+
+fn accepts_html() -> bool {
+    use_context::<http::request::Parts>()
+        .and_then(|parts| parts.headers.get(http::header::ACCEPT)?.to_str().ok().map(|accept| accept.contains("text/html")))
+        .unwrap_or(false)
+}
+
+/// Returns the path of the page that posted the current request, from its `Referer`.
+pub fn referer_path() -> String {
+    use_context::<http::request::Parts>()
+        .and_then(|parts| {
+            let referer = parts.headers.get(http::header::REFERER)?.to_str().ok()?;
+            let uri: http::Uri = referer.parse().ok()?;
+            Some(uri.path().to_owned())
+        })
+        .unwrap_or_default()
+}
+
+/// Maps a library error for the browser, logging details with the organization id.
+pub fn map_error(org_id: i64) -> impl Fn(guardian_core::Error) -> ApiError {
+    move |error| ApiError::from_core(error, org_id)
+}
