@@ -1,6 +1,7 @@
 //! Server-side library of the Guardian console: storage, sealing of secrets with the master
 //! keyring, and the organization's Bedrock keys. It knows nothing of Leptos or HTTP.
 
+pub mod accounts;
 pub mod crypto;
 pub mod error;
 pub mod keys;
