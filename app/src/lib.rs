@@ -11,11 +11,13 @@ use leptos_router::path;
 pub mod api;
 pub mod components;
 pub mod error;
+pub mod hydration;
 pub mod pages;
 pub mod time;
 pub mod validation;
 
 use components::header::SiteHeader;
+use hydration::HydrationLoader;
 use pages::api_keys::{ApiKeysPage, DeleteKeysPage};
 use pages::auth::{LoginPage, SetupPage};
 use pages::members::MembersPage;
@@ -32,8 +34,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
                 <AutoReload options=options.clone()/>
-                <HydrationScripts options/>
+                <HydrationLoader options/>
                 <MetaTags/>
             </head>
             <body>

@@ -2,11 +2,14 @@
 //! keyring, and the organization's Bedrock keys. It knows nothing of Leptos or HTTP.
 
 pub mod accounts;
+pub mod bedrock;
+pub mod checks;
 pub mod crypto;
 pub mod error;
 pub mod keys;
 pub mod store;
 
+pub use bedrock::{Bedrock, BedrockSettings, CheckOutcome, CredentialSource, ResolvedClient};
 pub use error::{Error, Result};
 pub use keys::{KeyStatus, Keys};
 pub use store::Store;

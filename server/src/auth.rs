@@ -29,7 +29,7 @@ pub fn session_layer(store: SqliteStore, idle_minutes: u32, secure: bool) -> Ses
 
 /// Paths that anonymous visitors may open.
 fn is_public_path(path: &str) -> bool {
-    matches!(path, "/login" | "/setup" | "/healthz" | "/readyz" | "/favicon.ico")
+    matches!(path, "/login" | "/setup" | "/healthz" | "/readyz" | "/favicon.ico" | "/favicon.svg")
         || path.starts_with("/pkg/")
         // Server functions answer `Unauthorized` themselves, as JSON or as a redirect back.
         || path.starts_with("/api/")
