@@ -30,6 +30,9 @@ pub enum ApiError {
     Conflict(String),
     #[error("The service is temporarily unavailable. Try again in a moment.")]
     Unavailable,
+    /// A call to Bedrock failed; the text says why and what to change.
+    #[error("{0}")]
+    Bedrock(String),
     #[error("The stored keys cannot be read and must be entered again.")]
     KeysUnreadable,
     #[error("Something went wrong on the server. Try again; if it keeps failing, ask your operator to check the server log.")]
@@ -50,6 +53,7 @@ impl ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) | ApiError::KeysUnreadable => StatusCode::CONFLICT,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Bedrock(_) => StatusCode::BAD_GATEWAY,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

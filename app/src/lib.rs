@@ -20,6 +20,7 @@ use components::header::SiteHeader;
 use hydration::HydrationLoader;
 use pages::api_keys::{ApiKeysPage, DeleteKeysPage};
 use pages::auth::{LoginPage, SetupPage};
+use pages::guardian::GuardianPage;
 use pages::members::MembersPage;
 use pages::onboarding::{OnboardingAccessKeys, OnboardingDone, OnboardingWelcome};
 use pages::settings::SettingsLayout;
@@ -62,6 +63,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=|| view! { <Redirect path="/settings/ai/api-keys"/> }/>
                     <Route path=path!("/login") view=LoginPage/>
                     <Route path=path!("/setup") view=SetupPage/>
+                    <Route path=path!("/guardian") view=GuardianPage/>
                     <Route path=path!("/onboarding") view=OnboardingWelcome/>
                     <Route path=path!("/onboarding/access-keys") view=OnboardingAccessKeys/>
                     <Route path=path!("/onboarding/done") view=OnboardingDone/>

@@ -59,6 +59,24 @@ pub struct Settings {
     /// Minutes without a request after which a session expires.
     #[arg(long, env = "GUARDIAN_SESSION_IDLE_MINUTES", default_value_t = 480, value_parser = clap::value_parser!(u32).range(1..=43_200))]
     pub session_idle_minutes: u32,
+    /// AWS Region of the Bedrock endpoint that Guardian calls.
+    #[arg(long, env = "GUARDIAN_BEDROCK_REGION", default_value = guardian_core::bedrock::DEFAULT_REGION)]
+    pub bedrock_region: String,
+    /// Model ID or inference profile ID that Guardian calls.
+    #[arg(long, env = "GUARDIAN_BEDROCK_MODEL_ID", default_value = guardian_core::bedrock::DEFAULT_MODEL_ID)]
+    pub bedrock_model_id: String,
+    /// Endpoint URL that replaces the Region's Bedrock Runtime endpoint (tests point it at a
+    /// local fake).
+    #[arg(long, env = "GUARDIAN_BEDROCK_ENDPOINT")]
+    pub bedrock_endpoint: Option<String>,
+    /// Let the default credentials come from the EC2 instance metadata service or the ECS
+    /// container endpoint. Off by default, so a machine without AWS credentials reports that at
+    /// once instead of waiting for a metadata endpoint.
+    #[arg(long, env = "GUARDIAN_BEDROCK_INSTANCE_METADATA", default_value_t = false)]
+    pub bedrock_instance_metadata: bool,
+    /// Seconds a connection check may take in all, at most 15.
+    #[arg(long, env = "GUARDIAN_BEDROCK_CHECK_TIMEOUT_SECS", default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..=15))]
+    pub bedrock_check_timeout_secs: u64,
     /// Log format of the server's standard output.
     #[arg(long, env = "GUARDIAN_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -92,5 +110,21 @@ impl Settings {
     /// Tells whether cookies must be `Secure`, because users reach the console over https.
     pub fn secure_cookies(&self) -> bool {
         self.public_url.scheme() == "https"
+    }
+}
+
+impl Settings {
+    /// Builds the Bedrock settings from the command line and environment.
+    pub fn bedrock(&self) -> guardian_core::BedrockSettings {
+        let check_timeout = std::time::Duration::from_secs(self.bedrock_check_timeout_secs);
+        guardian_core::BedrockSettings {
+            region: self.bedrock_region.clone(),
+            model_id: self.bedrock_model_id.clone(),
+            endpoint: self.bedrock_endpoint.clone().filter(|endpoint| !endpoint.trim().is_empty()),
+            allow_instance_metadata: self.bedrock_instance_metadata,
+            total_timeout: check_timeout,
+            attempt_timeout: check_timeout,
+            ..guardian_core::BedrockSettings::default()
+        }
     }
 }

@@ -10,7 +10,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use guardian_core::accounts::Accounts;
-use guardian_core::Keys;
+use guardian_core::checks::Checks;
+use guardian_core::{Bedrock, Keys};
+use std::sync::Arc;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::limit::RequestBodyLimitLayer;
@@ -32,6 +34,8 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub keys: Keys,
     pub accounts: Accounts,
+    pub checks: Checks,
+    pub bedrock: Arc<Bedrock>,
     pub public_origin: PublicOrigin,
     pub sessions: SessionSettings,
 }
@@ -49,9 +53,13 @@ pub fn build(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let keys = state.keys.clone();
     let accounts = state.accounts.clone();
+    let checks = state.checks.clone();
+    let bedrock = state.bedrock.clone();
     let provide_services = move || {
         provide_context(keys.clone());
         provide_context(accounts.clone());
+        provide_context(checks.clone());
+        provide_context(bedrock.clone());
     };
     let sessions = &state.sessions;
     let session_layer = auth::session_layer(sessions.store.clone(), sessions.idle_minutes, sessions.secure_cookies);

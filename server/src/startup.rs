@@ -5,7 +5,8 @@ use std::sync::Arc;
 use guardian_core::crypto::{load_or_create_master_key, Keyring, MasterKeyError, MasterKeySource};
 use guardian_core::store::StoreError;
 use guardian_core::accounts::{Accounts, LoginLimits};
-use guardian_core::{Keys, Store};
+use guardian_core::checks::Checks;
+use guardian_core::{Bedrock, Keys, Store};
 use sqlx::SqlitePool;
 use tower_sessions::session_store::ExpiredDeletion;
 use tower_sessions_sqlx_store::SqliteStore;
@@ -49,6 +50,7 @@ pub fn init_tracing(format: LogFormat) {
 pub struct Services {
     pub keys: Keys,
     pub accounts: Accounts,
+    pub checks: Checks,
     pub session_store: SqliteStore,
 }
 
@@ -79,7 +81,8 @@ pub async fn open_services(settings: &Settings) -> Result<Services, StartupError
     session_store.migrate().await.map_err(|error| StartupError::Sessions(error.to_string()))?;
 
     let accounts = Accounts::new(store.clone(), LoginLimits::default());
-    Ok(Services { keys: Keys::new(store, keyring), accounts, session_store })
+    let checks = Checks::new(store.clone());
+    Ok(Services { keys: Keys::new(store, keyring), accounts, checks, session_store })
 }
 
 /// Logs a one-time setup token while no user exists, so the operator can create the first admin.
@@ -105,10 +108,22 @@ pub async fn serve(settings: &Settings) -> Result<(), StartupError> {
     // Expired sessions are deleted hourly; an expired session is never accepted in between.
     tokio::spawn(services.session_store.clone().continuously_delete_expired(tokio::time::Duration::from_secs(3600)));
 
+    let bedrock_settings = settings.bedrock();
+    tracing::info!(
+        region = bedrock_settings.region,
+        model_id = bedrock_settings.model_id,
+        endpoint = bedrock_settings.endpoint.as_deref().unwrap_or("AWS"),
+        instance_metadata = bedrock_settings.allow_instance_metadata,
+        "Bedrock settings"
+    );
+    let bedrock = Arc::new(Bedrock::new(bedrock_settings).await);
+
     let app = router::build(AppState {
         leptos_options,
         keys: services.keys,
         accounts: services.accounts,
+        checks: services.checks,
+        bedrock,
         public_origin: PublicOrigin(settings.public_origin()),
         sessions: SessionSettings {
             store: services.session_store,

@@ -25,6 +25,30 @@ pub struct KeyStatusView {
     pub can_manage: bool,
     /// Whether the organization finished or skipped onboarding.
     pub onboarding_completed: bool,
+    /// Where Guardian's Bedrock calls go, shown so admins know where model access must be enabled.
+    pub target: BedrockTarget,
+    /// The latest connection check.
+    pub last_check: Option<CheckView>,
+    /// When Guardian last called Bedrock with the current keys.
+    pub keys_last_used_at: Option<i64>,
+}
+
+/// The Region and model that Guardian calls.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BedrockTarget {
+    pub region: String,
+    pub model_id: String,
+}
+
+/// The result of a connection check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckView {
+    pub succeeded: bool,
+    /// What happened and what to do next.
+    pub message: String,
+    pub checked_at: i64,
+    /// Which credentials the check signed with, e.g. "your AWS keys (AKIA…)".
+    pub credentials: String,
 }
 
 impl KeyStatusView {
@@ -46,9 +70,67 @@ pub async fn key_status() -> Result<KeyStatusView, ApiError> {
     let keys = server::keys()?;
     let org_id = caller.org_id();
 
+    let checks = server::checks()?;
+    let bedrock = server::bedrock()?;
+
     let state = keys.status(org_id).await.map_err(server::map_error(org_id))?;
     let onboarding_completed = keys.onboarding_completed(org_id).await.map_err(server::map_error(org_id))?;
-    Ok(KeyStatusView { state: state.into(), can_manage: caller.is_admin(), onboarding_completed })
+    let last_check = checks.latest(org_id).await.map_err(server::map_error(org_id))?;
+    let keys_last_used_at = checks.keys_last_used(org_id).await.map_err(server::map_error(org_id))?;
+    Ok(KeyStatusView {
+        state: state.into(),
+        can_manage: caller.is_admin(),
+        onboarding_completed,
+        target: BedrockTarget { region: bedrock.settings().region.clone(), model_id: bedrock.settings().model_id.clone() },
+        last_check: last_check.map(CheckView::from),
+        keys_last_used_at,
+    })
+}
+
+/// Checks that the organization's credentials can call the configured model: one Converse
+/// request for a single token, with the saved keys or, when none are saved, the default
+/// credentials. Stores and returns the result; a failed check is a result, not an error.
+#[server(prefix = "/api", endpoint = "keys/test")]
+pub async fn test_connection() -> Result<CheckView, ApiError> {
+    use guardian_core::checks::{CheckRecord, RateLimit};
+    use guardian_core::CredentialSource;
+
+    let caller = server::caller()?;
+    caller.require_admin()?;
+    let org_id = caller.org_id();
+    server::take_rate_limit("connection-check", org_id, RateLimit { max_requests: 10, window_secs: 60 }, "connection checks").await?;
+    let keys = server::keys()?;
+    let checks = server::checks()?;
+    let bedrock = server::bedrock()?;
+
+    let client = bedrock.client_for(&keys, org_id).await.map_err(server::map_error(org_id))?;
+    let started = std::time::Instant::now();
+    let outcome = bedrock.check_connection(&client).await;
+    let (credential_source, access_key_id) = match client.source() {
+        CredentialSource::OrgKeys { access_key_id } => ("org_keys", Some(access_key_id.clone())),
+        CredentialSource::Default => ("default", None),
+    };
+    let settings = bedrock.settings();
+    let record = CheckRecord {
+        outcome: outcome.kind().to_owned(),
+        succeeded: outcome.is_success(),
+        message: outcome.message(&settings.region, &settings.model_id),
+        credential_source: credential_source.to_owned(),
+        access_key_id,
+        checked_at: guardian_core::unix_now(),
+    };
+    checks.record(org_id, &record).await.map_err(server::map_error(org_id))?;
+    tracing::info!(
+        org_id,
+        user_id = caller.user.id,
+        outcome = record.outcome,
+        credential_source,
+        duration_ms = started.elapsed().as_millis() as u64,
+        "connection check finished"
+    );
+
+    server::redirect_form_post("/settings/ai/api-keys");
+    Ok(record.into())
 }
 
 /// Saves the organization's first access key pair.
@@ -125,6 +207,22 @@ async fn store_keys(access_key: &str, access_secret: &SecretInput, mode: SaveMod
         if server::referer_path().starts_with("/onboarding") { "/onboarding/done" } else { "/settings/ai/api-keys?saved=1" };
     server::redirect_form_post(destination);
     Ok(status.into())
+}
+
+#[cfg(feature = "ssr")]
+impl From<guardian_core::checks::CheckRecord> for CheckView {
+    fn from(record: guardian_core::checks::CheckRecord) -> Self {
+        let credentials = credentials_label(record.access_key_id.as_deref());
+        Self { succeeded: record.succeeded, message: record.message, checked_at: record.checked_at, credentials }
+    }
+}
+
+/// Names a credential source for people: the organization's key ID, or the defaults.
+pub fn credentials_label(access_key_id: Option<&str>) -> String {
+    match access_key_id {
+        Some(access_key_id) => format!("your AWS keys ({access_key_id})"),
+        None => "the default credentials".to_owned(),
+    }
 }
 
 #[cfg(feature = "ssr")]

@@ -5,11 +5,13 @@ use serde::{Deserialize, Serialize};
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 pub mod accounts;
+pub mod guardian;
 pub mod keys;
 #[cfg(feature = "ssr")]
 pub mod server;
 
 pub use accounts::*;
+pub use guardian::*;
 pub use keys::*;
 
 /// A secret typed into a form. Its Debug output is redacted and its memory is wiped on drop.

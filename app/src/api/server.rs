@@ -70,6 +70,30 @@ pub fn accounts() -> Result<Accounts, ApiError> {
     service::<Accounts>()
 }
 
+/// Returns the connection-check and rate-limit service.
+pub fn checks() -> Result<guardian_core::checks::Checks, ApiError> {
+    service::<guardian_core::checks::Checks>()
+}
+
+/// Returns the shared Bedrock service.
+pub fn bedrock() -> Result<std::sync::Arc<guardian_core::Bedrock>, ApiError> {
+    service::<std::sync::Arc<guardian_core::Bedrock>>()
+}
+
+/// Counts one request against an organization's rate limit, failing with a message that says
+/// how long to wait once the limit is reached.
+pub async fn take_rate_limit(scope: &str, org_id: i64, limit: guardian_core::checks::RateLimit, what: &str) -> Result<(), ApiError> {
+    let checks = checks()?;
+    let key = format!("{scope}:{org_id}");
+    match checks.take_rate_limit(&key, limit, guardian_core::unix_now()).await.map_err(map_error(org_id))? {
+        None => Ok(()),
+        Some(retry_after_secs) => {
+            tracing::warn!(org_id, scope, retry_after_secs, "rate limit reached");
+            Err(ApiError::TooManyRequests(format!("Too many {what} for your organization. Wait {retry_after_secs} seconds, then try again.")))
+        }
+    }
+}
+
 /// Returns the session of the current request.
 pub fn session() -> Result<tower_sessions::Session, ApiError> {
     let parts = use_context::<http::request::Parts>().ok_or(ApiError::Internal)?;

@@ -7,7 +7,8 @@ use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
-use crate::api::{key_status, DeleteKeys, KeyState, KeyStatusView};
+use crate::api::{key_status, DeleteKeys, KeyState, KeyStatusView, TestConnection};
+use crate::components::connection::{BedrockTargetNote, ConnectionCheck};
 use crate::components::key_form::{FormError, KeyForm, KeyFormMode};
 use crate::time::format_utc;
 
@@ -47,11 +48,16 @@ pub fn ApiKeysPage() -> impl IntoView {
     let replacing = RwSignal::new(query.with_untracked(|query| query.get_str("replace").is_some()));
     let refresh = RwSignal::new(0_u32);
     let status = Resource::new(move || refresh.get(), |_| key_status());
+    let test = ServerAction::<TestConnection>::new();
 
+    // Saving only stores; the check that follows tells whether the new keys work.
     let after_change = Callback::new(move |change: Notice| {
         notice.set(Some(change));
         replacing.set(false);
         refresh.update(|count| *count += 1);
+        if change == Notice::Saved {
+            test.dispatch(TestConnection {});
+        }
     });
 
     view! {
@@ -66,7 +72,7 @@ pub fn ApiKeysPage() -> impl IntoView {
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match status.await {
-                        Ok(view) => view! { <CredentialsPanel status=view replacing after_change/> }.into_any(),
+                        Ok(view) => view! { <CredentialsPanel status=view replacing after_change test/> }.into_any(),
                         Err(error) => view! { <p class="alert alert-error" role="alert">{error.to_string()}</p> }.into_any(),
                     }
                 })}
@@ -84,9 +90,37 @@ fn NoticeBanner(notice: RwSignal<Option<Notice>>) -> impl IntoView {
     }
 }
 
-/// The saved keys, or the form when none are saved.
+/// The saved keys, or the form when none are saved, then the connection check.
 #[component]
-fn CredentialsPanel(status: KeyStatusView, replacing: RwSignal<bool>, after_change: Callback<Notice>) -> impl IntoView {
+fn CredentialsPanel(
+    status: KeyStatusView,
+    replacing: RwSignal<bool>,
+    after_change: Callback<Notice>,
+    test: ServerAction<TestConnection>,
+) -> impl IntoView {
+    let can_manage = status.can_manage;
+    let keys_last_used_at = status.keys_last_used_at;
+    let configured = status.access_key_id().is_some();
+    view! {
+        <BedrockTargetNote target=status.target.clone()/>
+        <KeysState status=status.clone() replacing after_change/>
+        {configured.then(|| view! { <LastUsed at=keys_last_used_at/> })}
+        <ConnectionCheck action=test last_check=status.last_check can_test=can_manage/>
+    }
+}
+
+/// When Guardian last called Bedrock with the saved keys.
+#[component]
+fn LastUsed(at: Option<i64>) -> impl IntoView {
+    let text = match at {
+        Some(at) => format!("Guardian last used these keys at {}.", format_utc(at)),
+        None => "Guardian has not used these keys yet.".to_owned(),
+    };
+    view! { <p class="muted">{text}</p> }
+}
+
+#[component]
+fn KeysState(status: KeyStatusView, replacing: RwSignal<bool>, after_change: Callback<Notice>) -> impl IntoView {
     let can_manage = status.can_manage;
     let on_saved = Callback::new(move |_: KeyState| after_change.run(Notice::Saved));
     match status.state {

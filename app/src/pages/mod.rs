@@ -2,6 +2,7 @@
 
 pub mod api_keys;
 pub mod auth;
+pub mod guardian;
 pub mod members;
 pub mod onboarding;
 pub mod settings;

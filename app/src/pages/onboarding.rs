@@ -6,7 +6,8 @@ use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::use_navigate;
 
-use crate::api::{key_status, KeyState, KeyStatusView, SkipOnboarding};
+use crate::api::{key_status, KeyState, KeyStatusView, SkipOnboarding, TestConnection};
+use crate::components::connection::{BedrockTargetNote, ConnectionCheck};
 use crate::components::key_form::{FormError, KeyForm, KeyFormMode};
 use crate::pages::api_keys::SavedKeys;
 
@@ -87,14 +88,17 @@ fn AccessKeysStep(status: KeyStatusView) -> impl IntoView {
         }),
         KeyState::NotConfigured => None,
     };
+    let target = view! { <BedrockTargetNote target=status.target.clone()/> };
     if !status.can_manage {
         return view! {
+            {target}
             {saved}
             <p>"Only an administrator of your organization can change Guardian's keys."</p>
         }
         .into_any();
     }
     view! {
+        {target}
         {saved}
         <KeyForm mode on_saved/>
         <SkipForm/>
@@ -163,8 +167,26 @@ pub fn OnboardingDone() -> impl IntoView {
     }
 }
 
+/// Which credentials Guardian will use, then a connection check that starts by itself for
+/// admins, so they see at once whether Guardian works.
 #[component]
 fn CredentialsSummary(status: KeyStatusView) -> impl IntoView {
+    let test = ServerAction::<TestConnection>::new();
+    let can_test = status.can_manage;
+    Effect::new(move |_| {
+        if can_test {
+            test.dispatch(TestConnection {});
+        }
+    });
+    view! {
+        <CredentialsChoice status=status.clone()/>
+        <BedrockTargetNote target=status.target/>
+        <ConnectionCheck action=test last_check=None can_test/>
+    }
+}
+
+#[component]
+fn CredentialsChoice(status: KeyStatusView) -> impl IntoView {
     match status.state {
         KeyState::Configured { access_key_id, .. } => view! {
             <p>"Guardian will call Bedrock with your AWS keys, access key ID " <code class="key-id">{access_key_id}</code> "."</p>

@@ -7,9 +7,11 @@
 use serde::{Deserialize, Serialize};
 
 pub mod accounts;
+pub mod guardian;
 pub mod keys;
 
 pub use accounts::*;
+pub use guardian::*;
 pub use keys::*;
 
 /// A message attached to one form field.
