@@ -34,6 +34,8 @@ pub enum MasterKeyError {
         "the master key in {source_name} is {len} bytes long but must be exactly {MASTER_KEY_LEN}; generate one with `openssl rand -base64 32`"
     )]
     WrongLength { source_name: String, len: usize },
+    #[error("GUARDIAN_MASTER_KEYS is set but lists no key; give comma-separated base64 keys, the active one first")]
+    EmptyList,
     #[error("the master key file {path} could not be read or created: {source}")]
     Io {
         path: PathBuf,
@@ -119,12 +121,38 @@ fn derive_key_id(key: &[u8]) -> String {
 /// Where the master key came from; logged at startup (never the key itself).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MasterKeySource {
+    /// The `GUARDIAN_MASTER_KEYS` list; the first key is active.
+    EnvironmentList,
     /// The `GUARDIAN_MASTER_KEY` setting.
     Environment,
     /// An existing key file.
     File(PathBuf),
     /// A key file generated on this start.
     GeneratedFile(PathBuf),
+}
+
+/// Loads the keyring: from `key_list` (the comma-separated `GUARDIAN_MASTER_KEYS`, first key
+/// active) when given, otherwise the single key of [`load_or_create_master_key`].
+pub fn load_keyring(
+    key_list: Option<&str>,
+    single_key: Option<&str>,
+    key_path: &Path,
+) -> Result<(Keyring, MasterKeySource), MasterKeyError> {
+    if let Some(list) = key_list {
+        let keys = list
+            .split(',')
+            .map(str::trim)
+            .filter(|entry| !entry.is_empty())
+            .enumerate()
+            .map(|(index, entry)| MasterKey::from_base64(entry, &format!("GUARDIAN_MASTER_KEYS entry {}", index + 1)))
+            .collect::<Result<Vec<_>, _>>()?;
+        if keys.is_empty() {
+            return Err(MasterKeyError::EmptyList);
+        }
+        return Ok((Keyring::new(keys), MasterKeySource::EnvironmentList));
+    }
+    let (key, source) = load_or_create_master_key(single_key, key_path)?;
+    Ok((Keyring::new(vec![key]), source))
 }
 
 /// Loads the master key from `env_value` when given, otherwise from `key_path`,
@@ -183,6 +211,11 @@ impl Keyring {
     pub fn new(keys: Vec<MasterKey>) -> Self {
         assert!(!keys.is_empty(), "a keyring needs at least one master key");
         Self { keys }
+    }
+
+    /// Returns the ids of all keys, the active one first.
+    pub fn key_ids(&self) -> Vec<&str> {
+        self.keys.iter().map(MasterKey::id).collect()
     }
 
     /// Returns the id of the key that seals new values.
@@ -415,6 +448,36 @@ mod tests {
         let (loaded, source) = load_or_create_master_key(None, &path).unwrap();
         assert_eq!(source, MasterKeySource::File(path));
         assert_eq!(created.id(), loaded.id());
+    }
+
+    #[test]
+    fn key_list_wins_and_first_key_is_active() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("master.key");
+        let list = format!("{}, {}", BASE64.encode([1u8; 32]), BASE64.encode([2u8; 32]));
+        let single = BASE64.encode([3u8; 32]);
+        let (ring, source) = load_keyring(Some(&list), Some(&single), &path).unwrap();
+        assert_eq!(source, MasterKeySource::EnvironmentList);
+        assert_eq!(ring.active_key_id(), MasterKey::from_bytes([1; 32]).id());
+        assert_eq!(ring.key_ids().len(), 2);
+        assert!(!path.exists());
+    }
+
+    #[test]
+    fn old_key_in_list_still_opens() {
+        let old = Keyring::new(vec![MasterKey::from_bytes([1; 32])]);
+        let sealed = old.seal(&secret(), 1, FIELD);
+        let rotated = Keyring::new(vec![MasterKey::from_bytes([2; 32]), MasterKey::from_bytes([1; 32])]);
+        assert_eq!(rotated.open(&sealed, 1, FIELD).unwrap().expose_secret(), secret().expose_secret());
+        assert!(rotated.seal(&secret(), 1, FIELD).contains(rotated.active_key_id()));
+    }
+
+    #[test]
+    fn empty_or_bad_key_list_is_rejected() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("master.key");
+        assert!(matches!(load_keyring(Some(" , "), None, &path), Err(MasterKeyError::EmptyList)));
+        assert!(matches!(load_keyring(Some("abc"), None, &path), Err(MasterKeyError::NotBase64 { .. })));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use guardian_core::crypto::{load_or_create_master_key, Keyring, MasterKeyError, MasterKeySource};
+use guardian_core::crypto::{load_keyring, MasterKeyError, MasterKeySource};
 use guardian_core::store::StoreError;
 use guardian_core::accounts::{Accounts, LoginLimits};
 use guardian_core::checks::Checks;
@@ -59,18 +59,24 @@ pub async fn open_services(settings: &Settings) -> Result<Services, StartupError
     std::fs::create_dir_all(&settings.data_dir)
         .map_err(|source| StartupError::DataDir { path: settings.data_dir.clone(), source })?;
 
-    let env_key = std::env::var("GUARDIAN_MASTER_KEY").ok().filter(|value| !value.trim().is_empty());
-    let (master_key, source) = load_or_create_master_key(env_key.as_deref(), &settings.master_key_path())?;
+    let setting = |name: &str| std::env::var(name).ok().filter(|value| !value.trim().is_empty());
+    let (keyring, source) = load_keyring(
+        setting("GUARDIAN_MASTER_KEYS").as_deref(),
+        setting("GUARDIAN_MASTER_KEY").as_deref(),
+        &settings.master_key_path(),
+    )?;
+    let key_ids = keyring.key_ids().join(",");
     match &source {
-        MasterKeySource::Environment => tracing::info!(key_id = master_key.id(), "master key loaded from GUARDIAN_MASTER_KEY"),
-        MasterKeySource::File(path) => tracing::info!(key_id = master_key.id(), path = %path.display(), "master key loaded from file"),
+        MasterKeySource::EnvironmentList => tracing::info!(key_ids, "master keys loaded from GUARDIAN_MASTER_KEYS"),
+        MasterKeySource::Environment => tracing::info!(key_ids, "master key loaded from GUARDIAN_MASTER_KEY"),
+        MasterKeySource::File(path) => tracing::info!(key_ids, path = %path.display(), "master key loaded from file"),
         MasterKeySource::GeneratedFile(path) => tracing::warn!(
-            key_id = master_key.id(),
+            key_ids,
             path = %path.display(),
             "generated a new master key file; back it up, because stored keys cannot be decrypted without it"
         ),
     }
-    let keyring = Arc::new(Keyring::new(vec![master_key]));
+    let keyring = Arc::new(keyring);
 
     let database_url = settings.database_url();
     let store = Store::connect(&database_url).await?;
