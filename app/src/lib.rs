@@ -16,6 +16,7 @@ pub mod pages;
 pub mod time;
 pub mod validation;
 
+use components::audit::AuditTrailPage;
 use components::header::SiteHeader;
 use hydration::HydrationLoader;
 use pages::api_keys::{ApiKeysPage, DeleteKeysPage};
@@ -71,6 +72,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("") view=|| view! { <Redirect path="/settings/ai/api-keys"/> }/>
                         <Route path=path!("ai/api-keys") view=ApiKeysPage/>
                         <Route path=path!("ai/api-keys/delete") view=DeleteKeysPage/>
+                        <Route path=path!("ai/api-keys/audit") view=AuditTrailPage/>
                         <Route path=path!("members") view=MembersPage/>
                     </ParentRoute>
                 </Routes>

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use secrecy::SecretString;
 use sqlx::Row;
 
+use crate::audit::{self, Actor, AuditAction, NewAuditEvent};
 use crate::crypto::Keyring;
 use crate::{Error, Result, Store};
 
@@ -31,6 +32,46 @@ struct StoredRow {
     access_key_id: String,
     sealed: String,
     saved_at: i64,
+}
+
+/// A stored value of any organization, for the master-key maintenance commands.
+struct OrgRow {
+    org_id: i64,
+    access_key_id: String,
+    sealed: String,
+}
+
+/// The result of a replace: the new status and the access key ID it replaced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Replaced {
+    pub status: KeyStatus,
+    pub previous_access_key_id: String,
+}
+
+/// A stored secret that does not decrypt with the configured master keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnreadableValue {
+    pub org_id: i64,
+    pub access_key_id: String,
+    /// Why it failed, e.g. an unknown master key id. Never contains key material.
+    pub reason: String,
+}
+
+/// The result of [`Keys::rotate_all`].
+#[derive(Debug, Default)]
+pub struct RotationReport {
+    pub reencrypted: u64,
+    /// Values replaced or deleted by a user while the rotation ran; they are sealed with the
+    /// active key already.
+    pub changed_meanwhile: u64,
+    pub unreadable: Vec<UnreadableValue>,
+}
+
+/// The result of [`Keys::verify_all`].
+#[derive(Debug, Default)]
+pub struct VerifyReport {
+    pub readable: u64,
+    pub unreadable: Vec<UnreadableValue>,
 }
 
 /// The organization's Bedrock keys, sealed under the master keyring.
@@ -61,7 +102,7 @@ impl Keys {
         match self.keyring.open(&sealed, org_id, SECRET_FIELD) {
             Ok(_secret) => Ok(KeyStatus::Configured { access_key_id, saved_at }),
             Err(error) => {
-                self.report_unreadable(org_id, saved_at, &access_key_id, &error);
+                self.report_unreadable(org_id, saved_at, &access_key_id, &error).await;
                 Ok(KeyStatus::Unreadable { access_key_id, saved_at })
             }
         }
@@ -76,15 +117,21 @@ impl Keys {
         match self.keyring.open(&sealed, org_id, SECRET_FIELD) {
             Ok(secret) => Ok(Some((access_key_id, secret))),
             Err(error) => {
-                self.report_unreadable(org_id, saved_at, &access_key_id, &error);
+                self.report_unreadable(org_id, saved_at, &access_key_id, &error).await;
                 Err(Error::KeysUnreadable)
             }
         }
     }
 
-    /// Saves the first key pair of an organization. Fails with a conflict when keys exist, so
-    /// that a stale form never overwrites keys saved in the meantime.
+    /// Saves the first key pair of an organization on behalf of the server itself.
     pub async fn save(&self, org_id: i64, access_key_id: &str, secret: &SecretString, now: i64) -> Result<KeyStatus> {
+        self.save_by(org_id, &Actor::system(), access_key_id, secret, now).await
+    }
+
+    /// Saves the first key pair of an organization and records it in the audit trail. Fails
+    /// with a conflict when keys exist, so that a stale form never overwrites keys saved in the
+    /// meantime.
+    pub async fn save_by(&self, org_id: i64, actor: &Actor, access_key_id: &str, secret: &SecretString, now: i64) -> Result<KeyStatus> {
         let sealed = self.keyring.seal(secret, org_id, SECRET_FIELD);
 
         let mut transaction = self.store.pool().begin().await?;
@@ -101,19 +148,53 @@ impl Keys {
         if inserted.rows_affected() == 0 {
             return Err(Error::Conflict("Keys were saved in the meantime. Reload the page, then use Replace."));
         }
+        let event = NewAuditEvent {
+            org_id,
+            actor,
+            action: AuditAction::Saved,
+            access_key_id: Some(access_key_id),
+            previous_access_key_id: None,
+            outcome: "ok",
+            occurred_at: now,
+        };
+        audit::record(&mut *transaction, &event).await?;
         transaction.commit().await?;
 
         Ok(KeyStatus::Configured { access_key_id: access_key_id.to_owned(), saved_at: now })
     }
 
-    /// Replaces the organization's key pair in one statement, so the old pair stays whole until
-    /// the new one is committed.
+    /// Replaces the organization's key pair on behalf of the server itself.
     pub async fn replace(&self, org_id: i64, access_key_id: &str, secret: &SecretString, now: i64) -> Result<KeyStatus> {
+        self.replace_by(org_id, &Actor::system(), access_key_id, secret, now).await.map(|replaced| replaced.status)
+    }
+
+    /// Replaces the organization's key pair in one transaction, so the old pair stays whole
+    /// until the new one is committed, and records the old and new key IDs.
+    pub async fn replace_by(&self, org_id: i64, actor: &Actor, access_key_id: &str, secret: &SecretString, now: i64) -> Result<Replaced> {
         let sealed = self.keyring.seal(secret, org_id, SECRET_FIELD);
 
         let mut transaction = self.store.pool().begin().await?;
+        // Writing first takes the write lock at once (SQLite upgrades a read lock only if no
+        // other writer committed meanwhile), and copies the previous key ID into the entry.
+        sqlx::query(
+            "INSERT INTO audit_events (org_id, occurred_at, actor_user_id, actor_email, action, access_key_id, previous_access_key_id, outcome) \
+             SELECT org_id, $2, $3, $4, $5, $6, access_key_id, 'ok' FROM bedrock_keys WHERE org_id = $1",
+        )
+        .bind(org_id)
+        .bind(now)
+        .bind(actor.user_id)
+        .bind(&actor.email)
+        .bind(AuditAction::Replaced.as_str())
+        .bind(access_key_id)
+        .execute(&mut *transaction)
+        .await?;
+        let previous_access_key_id: Option<String> =
+            sqlx::query_scalar("SELECT access_key_id FROM bedrock_keys WHERE org_id = $1")
+                .bind(org_id)
+                .fetch_optional(&mut *transaction)
+                .await?;
         let updated = sqlx::query(
-            "UPDATE bedrock_keys SET access_key_id = $2, sealed_secret = $3, saved_at = $4 WHERE org_id = $1",
+            "UPDATE bedrock_keys SET access_key_id = $2, sealed_secret = $3, saved_at = $4, last_used_at = NULL WHERE org_id = $1",
         )
         .bind(org_id)
         .bind(access_key_id)
@@ -121,24 +202,104 @@ impl Keys {
         .bind(now)
         .execute(&mut *transaction)
         .await?;
-        if updated.rows_affected() == 0 {
+        let (1, Some(previous_access_key_id)) = (updated.rows_affected(), previous_access_key_id) else {
             return Err(Error::NotFound("saved keys"));
-        }
+        };
         transaction.commit().await?;
 
-        Ok(KeyStatus::Configured { access_key_id: access_key_id.to_owned(), saved_at: now })
+        let status = KeyStatus::Configured { access_key_id: access_key_id.to_owned(), saved_at: now };
+        Ok(Replaced { status, previous_access_key_id })
     }
 
-    /// Deletes the organization's key pair; Guardian then uses the default credentials.
+    /// Deletes the organization's key pair on behalf of the server itself.
     pub async fn delete(&self, org_id: i64) -> Result<()> {
-        let deleted = sqlx::query("DELETE FROM bedrock_keys WHERE org_id = $1")
+        self.delete_by(org_id, &Actor::system(), crate::unix_now()).await.map(|_| ())
+    }
+
+    /// Deletes the organization's key pair and records it; Guardian then uses the default
+    /// credentials. Returns the deleted access key ID.
+    pub async fn delete_by(&self, org_id: i64, actor: &Actor, now: i64) -> Result<String> {
+        let mut transaction = self.store.pool().begin().await?;
+        let deleted: Option<String> = sqlx::query_scalar("DELETE FROM bedrock_keys WHERE org_id = $1 RETURNING access_key_id")
             .bind(org_id)
-            .execute(self.store.pool())
+            .fetch_optional(&mut *transaction)
             .await?;
-        if deleted.rows_affected() == 0 {
+        let Some(access_key_id) = deleted else {
             return Err(Error::NotFound("saved keys"));
+        };
+        let event = NewAuditEvent {
+            org_id,
+            actor,
+            action: AuditAction::Deleted,
+            access_key_id: Some(&access_key_id),
+            previous_access_key_id: None,
+            outcome: "ok",
+            occurred_at: now,
+        };
+        audit::record(&mut *transaction, &event).await?;
+        transaction.commit().await?;
+        Ok(access_key_id)
+    }
+
+    /// Re-encrypts every stored secret with the active master key, one transaction per value.
+    /// Values that cannot be decrypted are reported and left as they are, never deleted.
+    pub async fn rotate_all(&self) -> Result<RotationReport> {
+        let mut report = RotationReport::default();
+        for row in self.all_rows().await? {
+            let secret = match self.keyring.open(&row.sealed, row.org_id, SECRET_FIELD) {
+                Ok(secret) => secret,
+                Err(error) => {
+                    report.unreadable.push(UnreadableValue { org_id: row.org_id, access_key_id: row.access_key_id, reason: error.to_string() });
+                    continue;
+                }
+            };
+            let resealed = self.keyring.seal(&secret, row.org_id, SECRET_FIELD);
+            let mut transaction = self.store.pool().begin().await?;
+            // The value is only replaced if nobody changed it since it was read.
+            let updated = sqlx::query("UPDATE bedrock_keys SET sealed_secret = $3 WHERE org_id = $1 AND sealed_secret = $2")
+                .bind(row.org_id)
+                .bind(&row.sealed)
+                .bind(&resealed)
+                .execute(&mut *transaction)
+                .await?;
+            transaction.commit().await?;
+            if updated.rows_affected() == 1 {
+                report.reencrypted += 1;
+            } else {
+                report.changed_meanwhile += 1;
+            }
         }
-        Ok(())
+        Ok(report)
+    }
+
+    /// Lists every stored value that does not decrypt with the configured master keys, without
+    /// changing anything.
+    pub async fn verify_all(&self) -> Result<VerifyReport> {
+        let mut report = VerifyReport::default();
+        for row in self.all_rows().await? {
+            match self.keyring.open(&row.sealed, row.org_id, SECRET_FIELD) {
+                Ok(_secret) => report.readable += 1,
+                Err(error) => {
+                    report.unreadable.push(UnreadableValue { org_id: row.org_id, access_key_id: row.access_key_id, reason: error.to_string() })
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    async fn all_rows(&self) -> Result<Vec<OrgRow>> {
+        let rows = sqlx::query("SELECT org_id, access_key_id, sealed_secret FROM bedrock_keys ORDER BY org_id")
+            .fetch_all(self.store.pool())
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(OrgRow {
+                    org_id: row.try_get("org_id")?,
+                    access_key_id: row.try_get("access_key_id")?,
+                    sealed: row.try_get("sealed_secret")?,
+                })
+            })
+            .collect()
     }
 
     /// Tells whether the organization finished or skipped Guardian onboarding.
@@ -179,14 +340,28 @@ impl Keys {
         }))
     }
 
-    fn report_unreadable(&self, org_id: i64, saved_at: i64, access_key_id: &str, error: &crate::crypto::OpenError) {
+    /// Logs and audits an unreadable pair, once per pair and process.
+    async fn report_unreadable(&self, org_id: i64, saved_at: i64, access_key_id: &str, error: &crate::crypto::OpenError) {
         let first_report = self
             .reported_unreadable
             .lock()
             .map(|mut reported| reported.insert((org_id, saved_at)))
             .unwrap_or(true);
-        if first_report {
-            tracing::error!(org_id, access_key_id, %error, "stored Bedrock keys cannot be decrypted; they must be entered again");
+        if !first_report {
+            return;
+        }
+        tracing::error!(org_id, access_key_id, %error, "stored Bedrock keys cannot be decrypted; they must be entered again");
+        let event = NewAuditEvent {
+            org_id,
+            actor: &Actor::system(),
+            action: AuditAction::Unreadable,
+            access_key_id: Some(access_key_id),
+            previous_access_key_id: None,
+            outcome: "cannot_decrypt",
+            occurred_at: crate::unix_now(),
+        };
+        if let Err(error) = audit::record(self.store.pool(), &event).await {
+            tracing::warn!(org_id, %error, "could not record the unreadable keys in the audit trail");
         }
     }
 }

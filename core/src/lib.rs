@@ -2,6 +2,7 @@
 //! keyring, and the organization's Bedrock keys. It knows nothing of Leptos or HTTP.
 
 pub mod accounts;
+pub mod audit;
 pub mod bedrock;
 pub mod checks;
 pub mod crypto;

@@ -51,3 +51,33 @@ fn read_password() -> Result<SecretString, CommandError> {
     zeroize::Zeroize::zeroize(&mut line);
     Ok(SecretString::from(password))
 }
+
+/// Re-encrypts every stored secret with the active master key. Returns whether every value
+/// could be read.
+pub async fn rotate_keys(settings: &Settings) -> Result<bool, CommandError> {
+    let services = open_services(settings).await?;
+    let report = services.keys.rotate_all().await.map_err(|error| CommandError::Failed(error.to_string()))?;
+    println!("re-encrypted: {}", report.reencrypted);
+    if report.changed_meanwhile > 0 {
+        println!("changed by users during the rotation (already under the active key): {}", report.changed_meanwhile);
+    }
+    println!("could not read: {}", report.unreadable.len());
+    print_unreadable(&report.unreadable);
+    Ok(report.unreadable.is_empty())
+}
+
+/// Checks that every stored secret decrypts. Returns whether all of them do.
+pub async fn verify_keys(settings: &Settings) -> Result<bool, CommandError> {
+    let services = open_services(settings).await?;
+    let report = services.keys.verify_all().await.map_err(|error| CommandError::Failed(error.to_string()))?;
+    println!("readable: {}", report.readable);
+    println!("could not read: {}", report.unreadable.len());
+    print_unreadable(&report.unreadable);
+    Ok(report.unreadable.is_empty())
+}
+
+fn print_unreadable(values: &[guardian_core::keys::UnreadableValue]) {
+    for value in values {
+        println!("  organization {} access key {}: {}", value.org_id, value.access_key_id, value.reason);
+    }
+}

@@ -23,6 +23,19 @@ pub enum Command {
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
+    /// Maintain the stored secrets under the master keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+/// `keys` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Re-encrypt every stored secret with the active master key (the first of
+    /// GUARDIAN_MASTER_KEYS). Values that cannot be read are reported and kept.
+    Rotate,
+    /// Check that every stored secret decrypts, listing those that do not. Changes nothing.
+    Verify,
 }
 
 /// `user` subcommands.
@@ -77,6 +90,9 @@ pub struct Settings {
     /// Seconds a connection check may take in all, at most 15.
     #[arg(long, env = "GUARDIAN_BEDROCK_CHECK_TIMEOUT_SECS", default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..=15))]
     pub bedrock_check_timeout_secs: u64,
+    /// Saved keys older than this many days get a rotation reminder on the API Keys page.
+    #[arg(long, env = "GUARDIAN_KEY_ROTATION_DAYS", default_value_t = 90, value_parser = clap::value_parser!(i64).range(1..=3650))]
+    pub key_rotation_days: i64,
     /// Log format of the server's standard output.
     #[arg(long, env = "GUARDIAN_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,

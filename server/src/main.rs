@@ -1,6 +1,6 @@
 use clap::Parser;
 
-use server::config::{Cli, Command, UserCommand};
+use server::config::{Cli, Command, KeysCommand, UserCommand};
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
@@ -11,6 +11,17 @@ async fn main() -> std::process::ExitCode {
         Command::Serve => server::startup::serve(&cli.settings).await.map_err(|error| error.to_string()),
         Command::User(UserCommand::Add { org, email, role }) => {
             server::commands::add_user(&cli.settings, &org, &email, &role).await.map_err(|error| error.to_string())
+        }
+        Command::Keys(command) => {
+            let checked = match command {
+                KeysCommand::Rotate => server::commands::rotate_keys(&cli.settings).await,
+                KeysCommand::Verify => server::commands::verify_keys(&cli.settings).await,
+            };
+            match checked {
+                // Exit status 2 tells scripts that some values could not be read.
+                Ok(false) => return std::process::ExitCode::from(2),
+                other => other.map(|_| ()).map_err(|error| error.to_string()),
+            }
         }
     };
     match outcome {

@@ -31,6 +31,25 @@ pub struct KeyStatusView {
     pub last_check: Option<CheckView>,
     /// When Guardian last called Bedrock with the current keys.
     pub keys_last_used_at: Option<i64>,
+    /// Age of the saved keys; `None` without keys.
+    pub rotation: Option<RotationView>,
+}
+
+/// The result of a save or replace.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredKeys {
+    pub state: KeyState,
+    /// The access key ID that a replace took the place of; it should be deactivated in IAM.
+    pub previous_access_key_id: Option<String>,
+}
+
+/// How old the saved keys are, against the organization's rotation policy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RotationView {
+    pub age_days: i64,
+    pub max_age_days: i64,
+    /// Whether the keys are older than the policy allows.
+    pub due: bool,
 }
 
 /// The Region and model that Guardian calls.
@@ -77,7 +96,17 @@ pub async fn key_status() -> Result<KeyStatusView, ApiError> {
     let onboarding_completed = keys.onboarding_completed(org_id).await.map_err(server::map_error(org_id))?;
     let last_check = checks.latest(org_id).await.map_err(server::map_error(org_id))?;
     let keys_last_used_at = checks.keys_last_used(org_id).await.map_err(server::map_error(org_id))?;
+    let now = guardian_core::unix_now();
+    let max_age_days = server::policy()?.rotation_days;
+    let rotation = match &state {
+        guardian_core::KeyStatus::Configured { saved_at, .. } | guardian_core::KeyStatus::Unreadable { saved_at, .. } => {
+            let age_days = (now - saved_at).max(0) / 86_400;
+            Some(RotationView { age_days, max_age_days, due: age_days > max_age_days })
+        }
+        guardian_core::KeyStatus::NotConfigured => None,
+    };
     Ok(KeyStatusView {
+        rotation,
         state: state.into(),
         can_manage: caller.is_admin(),
         onboarding_completed,
@@ -120,6 +149,17 @@ pub async fn test_connection() -> Result<CheckView, ApiError> {
         checked_at: guardian_core::unix_now(),
     };
     checks.record(org_id, &record).await.map_err(server::map_error(org_id))?;
+    let actor = server::actor(&caller);
+    let event = guardian_core::audit::NewAuditEvent {
+        org_id,
+        actor: &actor,
+        action: guardian_core::audit::AuditAction::Checked,
+        access_key_id: record.access_key_id.as_deref(),
+        previous_access_key_id: None,
+        outcome: &record.outcome,
+        occurred_at: record.checked_at,
+    };
+    server::audit_log()?.record(&event).await.map_err(server::map_error(org_id))?;
     tracing::info!(
         org_id,
         user_id = caller.user.id,
@@ -135,28 +175,29 @@ pub async fn test_connection() -> Result<CheckView, ApiError> {
 
 /// Saves the organization's first access key pair.
 #[server(prefix = "/api", endpoint = "keys/save")]
-pub async fn save_keys(access_key: String, access_secret: SecretInput) -> Result<KeyState, ApiError> {
+pub async fn save_keys(access_key: String, access_secret: SecretInput) -> Result<StoredKeys, ApiError> {
     store_keys(&access_key, &access_secret, SaveMode::Save).await
 }
 
 /// Replaces the organization's access key pair with a new one, in one step.
 #[server(prefix = "/api", endpoint = "keys/replace")]
-pub async fn replace_keys(access_key: String, access_secret: SecretInput) -> Result<KeyState, ApiError> {
+pub async fn replace_keys(access_key: String, access_secret: SecretInput) -> Result<StoredKeys, ApiError> {
     store_keys(&access_key, &access_secret, SaveMode::Replace).await
 }
 
-/// Deletes the organization's access key pair; Guardian then uses the default credentials.
+/// Deletes the organization's access key pair and returns its access key ID; Guardian then
+/// uses the default credentials.
 #[server(prefix = "/api", endpoint = "keys/delete")]
-pub async fn delete_keys() -> Result<(), ApiError> {
+pub async fn delete_keys() -> Result<String, ApiError> {
     let caller = server::caller()?;
     caller.require_admin()?;
     let keys = server::keys()?;
     let org_id = caller.org_id();
 
-    keys.delete(org_id).await.map_err(server::map_error(org_id))?;
-    tracing::info!(org_id, user_id = caller.user.id, "Bedrock keys deleted");
-    server::redirect_form_post("/settings/ai/api-keys?deleted=1");
-    Ok(())
+    let deleted = keys.delete_by(org_id, &server::actor(&caller), guardian_core::unix_now()).await.map_err(server::map_error(org_id))?;
+    tracing::info!(org_id, user_id = caller.user.id, access_key_id = deleted, "Bedrock keys deleted");
+    server::redirect_form_post(&format!("/settings/ai/api-keys?deleted={deleted}"));
+    Ok(deleted)
 }
 
 /// Finishes onboarding without saving keys, so Guardian keeps the default credentials.
@@ -182,7 +223,7 @@ enum SaveMode {
 
 /// Validates and stores a key pair for the caller's organization.
 #[cfg(feature = "ssr")]
-async fn store_keys(access_key: &str, access_secret: &SecretInput, mode: SaveMode) -> Result<KeyState, ApiError> {
+async fn store_keys(access_key: &str, access_secret: &SecretInput, mode: SaveMode) -> Result<StoredKeys, ApiError> {
     use crate::validation::validate_key_pair;
 
     let (access_key_id, secret) =
@@ -195,18 +236,28 @@ async fn store_keys(access_key: &str, access_secret: &SecretInput, mode: SaveMod
     let org_id = caller.org_id();
 
     let now = guardian_core::unix_now();
+    let actor = server::actor(&caller);
     let stored = match mode {
-        SaveMode::Save => keys.save(org_id, &access_key_id, &secret, now).await,
-        SaveMode::Replace => keys.replace(org_id, &access_key_id, &secret, now).await,
+        SaveMode::Save => keys.save_by(org_id, &actor, &access_key_id, &secret, now).await.map(|status| (status, None)),
+        SaveMode::Replace => keys
+            .replace_by(org_id, &actor, &access_key_id, &secret, now)
+            .await
+            .map(|replaced| (replaced.status, Some(replaced.previous_access_key_id))),
     };
-    let status = stored.map_err(server::map_error(org_id))?;
+    let (status, previous_access_key_id) = stored.map_err(server::map_error(org_id))?;
     keys.complete_onboarding(org_id, now).await.map_err(server::map_error(org_id))?;
     tracing::info!(org_id, user_id = caller.user.id, access_key_id, ?mode, "Bedrock keys stored");
 
-    let destination =
-        if server::referer_path().starts_with("/onboarding") { "/onboarding/done" } else { "/settings/ai/api-keys?saved=1" };
-    server::redirect_form_post(destination);
-    Ok(status.into())
+    let destination = if server::referer_path().starts_with("/onboarding") {
+        "/onboarding/done".to_owned()
+    } else {
+        match &previous_access_key_id {
+            Some(previous) => format!("/settings/ai/api-keys?saved=1&previous={previous}"),
+            None => "/settings/ai/api-keys?saved=1".to_owned(),
+        }
+    };
+    server::redirect_form_post(&destination);
+    Ok(StoredKeys { state: status.into(), previous_access_key_id })
 }
 
 #[cfg(feature = "ssr")]

@@ -5,12 +5,14 @@ use serde::{Deserialize, Serialize};
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 pub mod accounts;
+pub mod audit;
 pub mod guardian;
 pub mod keys;
 #[cfg(feature = "ssr")]
 pub mod server;
 
 pub use accounts::*;
+pub use audit::*;
 pub use guardian::*;
 pub use keys::*;
 

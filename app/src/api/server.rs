@@ -70,6 +70,28 @@ pub fn accounts() -> Result<Accounts, ApiError> {
     service::<Accounts>()
 }
 
+/// Settings the server functions apply, provided as context by the server.
+#[derive(Debug, Clone, Copy)]
+pub struct Policy {
+    /// Saved keys older than this many days get a rotation reminder.
+    pub rotation_days: i64,
+}
+
+/// Returns the server's policy settings.
+pub fn policy() -> Result<Policy, ApiError> {
+    service::<Policy>()
+}
+
+/// Returns the audit trail service.
+pub fn audit_log() -> Result<guardian_core::audit::AuditLog, ApiError> {
+    service::<guardian_core::audit::AuditLog>()
+}
+
+/// Names the caller in the audit trail.
+pub fn actor(caller: &Caller) -> guardian_core::audit::Actor {
+    guardian_core::audit::Actor::user(caller.user.id, &caller.user.email)
+}
+
 /// Returns the connection-check and rate-limit service.
 pub fn checks() -> Result<guardian_core::checks::Checks, ApiError> {
     service::<guardian_core::checks::Checks>()

@@ -9,7 +9,7 @@ use leptos::html;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
-use crate::api::{KeyState, ReplaceKeys, SaveKeys, SecretInput};
+use crate::api::{ReplaceKeys, SaveKeys, SecretInput, StoredKeys};
 use crate::error::ApiError;
 use crate::validation::{
     validate_access_key, validate_access_secret, validate_key_pair, ACCESS_KEY_FIELD, ACCESS_SECRET_FIELD,
@@ -26,7 +26,7 @@ pub enum KeyFormMode {
 #[component]
 pub fn KeyForm(
     mode: KeyFormMode,
-    #[prop(into)] on_saved: Callback<KeyState>,
+    #[prop(into)] on_saved: Callback<StoredKeys>,
     /// Where the Cancel link leads; no Cancel link when absent.
     #[prop(optional)]
     cancel_href: Option<&'static str>,
@@ -73,12 +73,12 @@ pub fn KeyForm(
     });
 
     Effect::new(move |_| {
-        if let Some(Ok(state)) = result.get() {
+        if let Some(Ok(stored)) = result.get() {
             access_key.set(String::new());
             access_secret.set(String::new());
             key_checked.set(false);
             secret_checked.set(false);
-            on_saved.run(state);
+            on_saved.run(stored);
         }
     });
     Effect::new(move |_| {

@@ -1,5 +1,6 @@
 //! Components shared by several pages.
 
+pub mod audit;
 pub mod connection;
 pub mod field;
 pub mod header;

@@ -7,7 +7,8 @@ use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
-use crate::api::{key_status, DeleteKeys, KeyState, KeyStatusView, TestConnection};
+use crate::api::{key_status, DeleteKeys, KeyState, KeyStatusView, RotationView, StoredKeys, TestConnection};
+use crate::components::audit::RecentAudit;
 use crate::components::connection::{BedrockTargetNote, ConnectionCheck};
 use crate::components::key_form::{FormError, KeyForm, KeyFormMode};
 use crate::time::format_utc;
@@ -15,18 +16,39 @@ use crate::time::format_utc;
 const PAGE_PATH: &str = "/settings/ai/api-keys";
 const DELETE_PAGE_PATH: &str = "/settings/ai/api-keys/delete";
 
-/// A confirmation shown above the credentials after an action.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A confirmation shown above the credentials after an action. Replace and Delete remind the
+/// admin to retire the old access key in IAM too, because it stays valid there.
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Notice {
-    Saved,
-    Deleted,
+    Saved { previous_access_key_id: Option<String> },
+    Deleted { access_key_id: String },
 }
 
 impl Notice {
-    fn text(self) -> &'static str {
+    fn text(&self) -> String {
         match self {
-            Notice::Saved => "Keys saved. Guardian now calls Bedrock with these keys.",
-            Notice::Deleted => "Keys deleted. Guardian now uses the default credentials.",
+            Notice::Saved { previous_access_key_id: None } => "Keys saved. Guardian now calls Bedrock with these keys.".to_owned(),
+            Notice::Saved { previous_access_key_id: Some(previous) } => format!(
+                "Keys replaced. Once the connection check passes, deactivate and then delete the old access key {previous} in AWS IAM (IAM → Users → Security credentials)."
+            ),
+            Notice::Deleted { access_key_id } => format!(
+                "Keys deleted. Guardian now uses the default credentials. If nothing else uses the access key {access_key_id}, deactivate and delete it in AWS IAM too (IAM → Users → Security credentials)."
+            ),
+        }
+    }
+
+    fn is_save(&self) -> bool {
+        matches!(self, Notice::Saved { .. })
+    }
+
+    /// Reads the notice that a form post without JavaScript redirected to.
+    fn from_query(query: &leptos_router::params::ParamsMap) -> Option<Self> {
+        let is_key_id = |value: &str| value.len() <= 128 && value.chars().all(|c| c.is_ascii_alphanumeric());
+        if query.get_str("saved").is_some() {
+            let previous_access_key_id = query.get("previous").filter(|previous| is_key_id(previous));
+            Some(Notice::Saved { previous_access_key_id })
+        } else {
+            query.get("deleted").filter(|deleted| is_key_id(deleted)).map(|access_key_id| Notice::Deleted { access_key_id })
         }
     }
 }
@@ -35,16 +57,7 @@ impl Notice {
 #[component]
 pub fn ApiKeysPage() -> impl IntoView {
     let query = use_query_map();
-    let initial_notice = query.with_untracked(|query| {
-        if query.get_str("saved").is_some() {
-            Some(Notice::Saved)
-        } else if query.get_str("deleted").is_some() {
-            Some(Notice::Deleted)
-        } else {
-            None
-        }
-    });
-    let notice = RwSignal::new(initial_notice);
+    let notice = RwSignal::new(query.with_untracked(Notice::from_query));
     let replacing = RwSignal::new(query.with_untracked(|query| query.get_str("replace").is_some()));
     let refresh = RwSignal::new(0_u32);
     let status = Resource::new(move || refresh.get(), |_| key_status());
@@ -52,10 +65,11 @@ pub fn ApiKeysPage() -> impl IntoView {
 
     // Saving only stores; the check that follows tells whether the new keys work.
     let after_change = Callback::new(move |change: Notice| {
+        let saved = change.is_save();
         notice.set(Some(change));
         replacing.set(false);
         refresh.update(|count| *count += 1);
-        if change == Notice::Saved {
+        if saved {
             test.dispatch(TestConnection {});
         }
     });
@@ -101,12 +115,40 @@ fn CredentialsPanel(
     let can_manage = status.can_manage;
     let keys_last_used_at = status.keys_last_used_at;
     let configured = status.access_key_id().is_some();
+    let rotation = status.rotation.clone();
     view! {
         <BedrockTargetNote target=status.target.clone()/>
+        {rotation.map(|rotation| view! { <RotationNote rotation/> })}
         <KeysState status=status.clone() replacing after_change/>
         {configured.then(|| view! { <LastUsed at=keys_last_used_at/> })}
         <ConnectionCheck action=test last_check=status.last_check can_test=can_manage/>
+        <RecentAudit refresh=test.version()/>
     }
+}
+
+/// The keys' age, and past the rotation policy a reminder with the rotation steps.
+#[component]
+fn RotationNote(rotation: RotationView) -> impl IntoView {
+    let age = match rotation.age_days {
+        0 => "saved today".to_owned(),
+        1 => "saved 1 day ago".to_owned(),
+        days => format!("saved {days} days ago"),
+    };
+    if !rotation.due {
+        return view! { <p class="muted">"These keys were " {age} "."</p> }.into_any();
+    }
+    view! {
+        <div class="alert alert-warning" role="status">
+            <p><strong>"Time to rotate these keys: they were " {age} ", more than " {rotation.max_age_days} " days."</strong></p>
+            <ol>
+                <li>"In AWS IAM, create a new access key for the same IAM user."</li>
+                <li>"Replace the keys here with the new pair."</li>
+                <li>"Test the connection."</li>
+                <li>"Deactivate the old access key in IAM, then delete it once nothing fails."</li>
+            </ol>
+        </div>
+    }
+    .into_any()
 }
 
 /// When Guardian last called Bedrock with the saved keys.
@@ -122,7 +164,9 @@ fn LastUsed(at: Option<i64>) -> impl IntoView {
 #[component]
 fn KeysState(status: KeyStatusView, replacing: RwSignal<bool>, after_change: Callback<Notice>) -> impl IntoView {
     let can_manage = status.can_manage;
-    let on_saved = Callback::new(move |_: KeyState| after_change.run(Notice::Saved));
+    let on_saved = Callback::new(move |stored: StoredKeys| {
+        after_change.run(Notice::Saved { previous_access_key_id: stored.previous_access_key_id })
+    });
     match status.state {
         KeyState::NotConfigured => view! {
             <p class="status-line">"Guardian is using the default credentials."</p>
@@ -168,7 +212,7 @@ pub fn SavedKeys(access_key_id: String, saved_at: i64) -> impl IntoView {
 
 /// The Replace and Delete controls, or the replace form while replacing.
 #[component]
-fn ManageKeys(replacing: RwSignal<bool>, on_saved: Callback<KeyState>, after_change: Callback<Notice>) -> impl IntoView {
+fn ManageKeys(replacing: RwSignal<bool>, on_saved: Callback<StoredKeys>, after_change: Callback<Notice>) -> impl IntoView {
     let open_replace = move |event: SubmitEvent| {
         event.prevent_default();
         replacing.set(true);
@@ -219,11 +263,11 @@ fn DeleteKeysControl(after_change: Callback<Notice>) -> impl IntoView {
         delete.dispatch(DeleteKeys {});
     };
     Effect::new(move |_| {
-        if let Some(Ok(())) = delete.value().get() {
+        if let Some(Ok(access_key_id)) = delete.value().get() {
             if let Some(dialog) = dialog.get_untracked() {
                 dialog.close();
             }
-            after_change.run(Notice::Deleted);
+            after_change.run(Notice::Deleted { access_key_id });
         }
     });
 
@@ -272,8 +316,8 @@ fn DeleteConfirmation(status: KeyStatusView) -> impl IntoView {
     let error = Signal::derive(move || delete.value().get().and_then(Result::err).map(|error| error.to_string()));
     let navigate = use_navigate();
     Effect::new(move |_| {
-        if let Some(Ok(())) = delete.value().get() {
-            navigate(&format!("{PAGE_PATH}?deleted=1"), Default::default());
+        if let Some(Ok(access_key_id)) = delete.value().get() {
+            navigate(&format!("{PAGE_PATH}?deleted={access_key_id}"), Default::default());
         }
     });
     let confirm = move |event: SubmitEvent| {

@@ -6,7 +6,7 @@ use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::use_navigate;
 
-use crate::api::{key_status, KeyState, KeyStatusView, SkipOnboarding, TestConnection};
+use crate::api::{key_status, KeyState, KeyStatusView, SkipOnboarding, StoredKeys, TestConnection};
 use crate::components::connection::{BedrockTargetNote, ConnectionCheck};
 use crate::components::key_form::{FormError, KeyForm, KeyFormMode};
 use crate::pages::api_keys::SavedKeys;
@@ -79,7 +79,7 @@ pub fn OnboardingAccessKeys() -> impl IntoView {
 #[component]
 fn AccessKeysStep(status: KeyStatusView) -> impl IntoView {
     let navigate = use_navigate();
-    let on_saved = Callback::new(move |_: KeyState| navigate(DONE_PATH, Default::default()));
+    let on_saved = Callback::new(move |_: StoredKeys| navigate(DONE_PATH, Default::default()));
     let mode = if matches!(status.state, KeyState::NotConfigured) { KeyFormMode::Save } else { KeyFormMode::Replace };
     let saved = match status.state {
         KeyState::Configured { access_key_id, saved_at } | KeyState::Unreadable { access_key_id, saved_at } => Some(view! {
