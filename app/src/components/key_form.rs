@@ -11,9 +11,14 @@ use leptos::server_fn::ServerFn;
 
 use crate::api::{ReplaceKeys, SaveKeys, SecretInput, StoredKeys};
 use crate::error::ApiError;
+use crate::validation::csv::{looks_like_key_csv, parse_key_csv};
 use crate::validation::{
     validate_access_key, validate_access_secret, validate_key_pair, ACCESS_KEY_FIELD, ACCESS_SECRET_FIELD,
 };
+
+/// Largest file read as an access key CSV; the AWS console's files are under 1 KiB.
+#[cfg(feature = "hydrate")]
+const MAX_CSV_BYTES: f64 = 64.0 * 1024.0;
 
 /// Whether the form saves a first pair or replaces the saved one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,6 +72,18 @@ pub fn KeyForm(
             server_error.with(|error| error.as_ref().and_then(|error| error.field_message(ACCESS_SECRET_FIELD)))
         }
     });
+    // Filling both fields from an AWS console CSV, whether dropped, picked or pasted.
+    let csv_error = RwSignal::new(None::<String>);
+    let fill_from_csv = Callback::new(move |text: String| match parse_key_csv(&text) {
+        Ok((key, secret)) => {
+            access_key.set(key);
+            access_secret.set(secret);
+            key_checked.set(true);
+            secret_checked.set(true);
+            csv_error.set(None);
+        }
+        Err(message) => csv_error.set(Some(message)),
+    });
     let form_error = Signal::derive(move || match server_error.get() {
         Some(ApiError::Invalid { .. }) | None => None,
         Some(error) => Some(error.to_string()),
@@ -110,7 +127,15 @@ pub fn KeyForm(
     };
 
     view! {
-        <form class="key-form" method="post" action=action_url on:submit=submit novalidate>
+        <form
+            class="key-form"
+            method="post"
+            action=action_url
+            on:submit=submit
+            on:dragover=|event: leptos::ev::DragEvent| event.prevent_default()
+            on:drop=move |event: leptos::ev::DragEvent| drop_csv(event, fill_from_csv, csv_error)
+            novalidate
+        >
             <FormError message=form_error/>
             <KeyField
                 id="access-key"
@@ -123,6 +148,7 @@ pub fn KeyForm(
                 error=key_error
                 node_ref=key_input
                 autofocus=autofocus
+                on_csv=fill_from_csv
             />
             <KeyField
                 id="access-secret"
@@ -135,7 +161,9 @@ pub fn KeyForm(
                 error=secret_error
                 node_ref=secret_input
                 autofocus=false
+                on_csv=fill_from_csv
             />
+            <CsvImport on_csv=fill_from_csv error=csv_error/>
             <div class="form-actions">
                 <button type="submit" class="primary" aria-busy=move || pending.get().to_string() disabled=move || pending.get()>
                     "Save"
@@ -160,6 +188,8 @@ fn KeyField(
     error: Signal<Option<String>>,
     node_ref: NodeRef<html::Input>,
     autofocus: bool,
+    /// Receives pasted text that is an AWS console CSV instead of a single value.
+    on_csv: Callback<String>,
 ) -> impl IntoView {
     let hint_id = format!("{id}-hint");
     let error_id = format!("{id}-error");
@@ -187,6 +217,7 @@ fn KeyField(
                         checked.set(true);
                     }
                 }
+                on:paste=move |event: leptos::ev::ClipboardEvent| paste_csv(event, on_csv)
             />
             <p id=hint_id class="hint">{hint}</p>
             <p id=error_id class="field-error" aria-live="polite">{move || error.get()}</p>
@@ -215,4 +246,84 @@ fn CancelLink(href: Option<&'static str>, on_cancel: Option<Callback<()>>) -> im
         };
         view! { <a class="button secondary" href=href on:click=click>"Cancel"</a> }
     })
+}
+
+/// The file picker for the AWS console's CSV, with its message. The input has no `name`, so
+/// a form post never uploads the file.
+#[component]
+fn CsvImport(on_csv: Callback<String>, error: RwSignal<Option<String>>) -> impl IntoView {
+    view! {
+        <div class="csv-import">
+            <label for="key-csv">"Or import the .csv file from the AWS console"</label>
+            <input
+                id="key-csv"
+                type="file"
+                accept=".csv,text/csv"
+                aria-describedby="key-csv-hint key-csv-error"
+                on:change=move |event: leptos::ev::Event| pick_csv(event, on_csv, error)
+            />
+            <p id="key-csv-hint" class="hint">
+                "You can also drop the file on this form, or paste its text into either field. The file is read in your browser and never uploaded."
+            </p>
+            <p id="key-csv-error" class="field-error" role="alert">{move || error.get()}</p>
+        </div>
+    }
+}
+
+/// Fills the form when the pasted text is an access key CSV; other text is pasted as usual.
+fn paste_csv(event: leptos::ev::ClipboardEvent, on_csv: Callback<String>) {
+    #[cfg(feature = "hydrate")]
+    {
+        let text = event.clipboard_data().and_then(|data| data.get_data("text").ok()).unwrap_or_default();
+        if looks_like_key_csv(&text) {
+            event.prevent_default();
+            on_csv.run(text);
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (event, on_csv, looks_like_key_csv);
+}
+
+fn drop_csv(event: leptos::ev::DragEvent, on_csv: Callback<String>, error: RwSignal<Option<String>>) {
+    event.prevent_default();
+    #[cfg(feature = "hydrate")]
+    {
+        let file = event.data_transfer().and_then(|data| data.files()).and_then(|files| files.get(0));
+        if let Some(file) = file {
+            read_csv_file(file, on_csv, error);
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (on_csv, error);
+}
+
+fn pick_csv(event: leptos::ev::Event, on_csv: Callback<String>, error: RwSignal<Option<String>>) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        let Some(input) = event.target().and_then(|target| target.dyn_into::<web_sys::HtmlInputElement>().ok()) else {
+            return;
+        };
+        if let Some(file) = input.files().and_then(|files| files.get(0)) {
+            read_csv_file(file, on_csv, error);
+        }
+        // Picking the same file again after fixing it must fire `change` again.
+        input.set_value("");
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (event, on_csv, error);
+}
+
+#[cfg(feature = "hydrate")]
+fn read_csv_file(file: web_sys::File, on_csv: Callback<String>, error: RwSignal<Option<String>>) {
+    if file.size() > MAX_CSV_BYTES {
+        error.set(Some("This file is too large to be an access key CSV. Use the .csv that the AWS console downloads when it creates an access key.".into()));
+        return;
+    }
+    leptos::task::spawn_local(async move {
+        match wasm_bindgen_futures::JsFuture::from(file.text()).await {
+            Ok(text) => on_csv.run(text.as_string().unwrap_or_default()),
+            Err(_) => error.set(Some("The file could not be read. Pick it again, or paste its text into a field.".into())),
+        }
+    });
 }

@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 pub mod accounts;
+pub mod csv;
 pub mod guardian;
 pub mod keys;
 
