@@ -50,7 +50,7 @@ impl Checks {
         )
         .bind(org_id)
         .bind(&record.outcome)
-        .bind(record.succeeded)
+        .bind(i64::from(record.succeeded))
         .bind(&record.message)
         .bind(&record.credential_source)
         .bind(&record.access_key_id)
@@ -72,7 +72,7 @@ impl Checks {
         row.map(|row| {
             Ok(CheckRecord {
                 outcome: row.try_get("outcome")?,
-                succeeded: row.try_get("succeeded")?,
+                succeeded: row.try_get::<i64, _>("succeeded")? != 0,
                 message: row.try_get("message")?,
                 credential_source: row.try_get("credential_source")?,
                 access_key_id: row.try_get("access_key_id")?,

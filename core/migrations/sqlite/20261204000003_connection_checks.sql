@@ -6,7 +6,8 @@ ALTER TABLE bedrock_keys ADD COLUMN last_used_at BIGINT;
 CREATE TABLE connection_checks (
     org_id INTEGER PRIMARY KEY REFERENCES organizations (id) ON DELETE CASCADE,
     outcome TEXT NOT NULL,
-    succeeded BOOLEAN NOT NULL,
+    -- 0 or 1: sqlx's Any driver cannot decode SQLite's BOOLEAN type.
+    succeeded INTEGER NOT NULL,
     message TEXT NOT NULL,
     credential_source TEXT NOT NULL,
     access_key_id TEXT,
