@@ -47,9 +47,11 @@ pub async fn ask_guardian(question: String) -> Result<GuardianAnswer, ApiError> 
         checks.mark_keys_used(org_id, access_key_id, guardian_core::unix_now()).await.map_err(server::map_error(org_id))?;
     }
     let settings = bedrock.settings();
+    let credentials = super::credentials_label(access_key_id.as_deref());
     let answer = result.map_err(|outcome| {
         tracing::warn!(org_id, outcome = outcome.kind(), "Guardian could not answer");
-        ApiError::Bedrock(outcome.message(&settings.region, &settings.model_id))
+        let advice = outcome.message(&settings.region, &settings.model_id);
+        ApiError::Bedrock(format!("Guardian could not answer with {credentials}. {advice}"))
     })?;
     tracing::info!(
         org_id,
@@ -59,5 +61,5 @@ pub async fn ask_guardian(question: String) -> Result<GuardianAnswer, ApiError> 
         "Guardian answered"
     );
 
-    Ok(GuardianAnswer { answer, credentials: super::credentials_label(access_key_id.as_deref()) })
+    Ok(GuardianAnswer { answer, credentials })
 }
