@@ -5,7 +5,7 @@ use sqlx::Row;
 
 use crate::{Result, Store};
 
-/// Who did something: a signed-in user, or the server itself.
+/// The author of an event: a signed-in user, or the server itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {
     pub user_id: Option<i64>,
@@ -25,7 +25,7 @@ impl Actor {
     }
 }
 
-/// What happened to the keys.
+/// The kind of change or check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuditAction {
     Saved,

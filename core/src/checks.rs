@@ -11,7 +11,7 @@ pub struct CheckRecord {
     /// Stable name of the outcome, such as `success` or `unrecognized_key`.
     pub outcome: String,
     pub succeeded: bool,
-    /// What went wrong and what to do, as shown to admins.
+    /// The outcome and the next step, as shown to admins.
     pub message: String,
     /// `org_keys` or `default`.
     pub credential_source: String,

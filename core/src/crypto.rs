@@ -118,7 +118,7 @@ fn derive_key_id(key: &[u8]) -> String {
     digest[..8].iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
-/// Where the master key came from; logged at startup (never the key itself).
+/// The origin of the master keys, logged at startup (never the keys themselves).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MasterKeySource {
     /// The `GUARDIAN_MASTER_KEYS` list; the first key is active.
@@ -197,7 +197,7 @@ fn write_new_key_file(path: &Path, key: &MasterKey) -> std::io::Result<()> {
     file.sync_all()
 }
 
-/// The master keys the server knows: the first seals, all of them open.
+/// The configured master keys: the first seals, all of them open.
 #[derive(Debug)]
 pub struct Keyring {
     keys: Vec<MasterKey>,

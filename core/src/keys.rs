@@ -16,7 +16,7 @@ use crate::{Error, Result, Store};
 /// Field name bound into the associated data of the sealed secret access key.
 pub const SECRET_FIELD: &str = "aws_secret_access_key";
 
-/// What an organization has saved, without the secret.
+/// The state of an organization's saved keys, without the secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeyStatus {
     /// No keys: Guardian uses the platform's default credentials.
@@ -53,7 +53,7 @@ pub struct Replaced {
 pub struct UnreadableValue {
     pub org_id: i64,
     pub access_key_id: String,
-    /// Why it failed, e.g. an unknown master key id. Never contains key material.
+    /// The cause, e.g. an unknown master key id. Never contains key material.
     pub reason: String,
 }
 
@@ -255,7 +255,7 @@ impl Keys {
             };
             let resealed = self.keyring.seal(&secret, row.org_id, SECRET_FIELD);
             let mut transaction = self.store.pool().begin().await?;
-            // The value is only replaced if nobody changed it since it was read.
+            // The value is only replaced if no request changed it since it was read.
             let updated = sqlx::query("UPDATE bedrock_keys SET sealed_secret = $3 WHERE org_id = $1 AND sealed_secret = $2")
                 .bind(row.org_id)
                 .bind(&row.sealed)

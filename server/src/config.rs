@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 pub struct Cli {
     #[command(flatten)]
     pub settings: Settings,
-    /// What to do; without a subcommand the server serves, as cargo-leptos starts it.
+    /// The subcommand; without one the server serves, as cargo-leptos starts it.
     #[command(subcommand)]
     pub command: Option<Command>,
 }

@@ -15,7 +15,7 @@ pub const MAX_ANSWER_TOKENS: i32 = 512;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GuardianAnswer {
     pub answer: String,
-    /// Which credentials the call signed with, e.g. "your AWS keys (AKIA…)".
+    /// The credentials the call signed with, e.g. "your AWS keys (AKIA…)".
     pub credentials: String,
 }
 

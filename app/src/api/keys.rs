@@ -8,7 +8,7 @@ use super::SecretInput;
 use super::server;
 use crate::error::ApiError;
 
-/// What an organization has saved, as the pages show it. Never contains the secret.
+/// The state of an organization's saved keys, as pages show it. Never contains the secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum KeyState {
     NotConfigured,
@@ -25,7 +25,7 @@ pub struct KeyStatusView {
     pub can_manage: bool,
     /// Whether the organization finished or skipped onboarding.
     pub onboarding_completed: bool,
-    /// Where Guardian's Bedrock calls go, shown so admins know where model access must be enabled.
+    /// The Region and model of Guardian's Bedrock calls, shown so admins know where to enable model access.
     pub target: BedrockTarget,
     /// The latest connection check.
     pub last_check: Option<CheckView>,
@@ -43,7 +43,7 @@ pub struct StoredKeys {
     pub previous_access_key_id: Option<String>,
 }
 
-/// How old the saved keys are, against the organization's rotation policy.
+/// The age of the saved keys against the rotation policy.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RotationView {
     pub age_days: i64,
@@ -63,10 +63,10 @@ pub struct BedrockTarget {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CheckView {
     pub succeeded: bool,
-    /// What happened and what to do next.
+    /// The outcome and the next step, for people.
     pub message: String,
     pub checked_at: i64,
-    /// Which credentials the check signed with, e.g. "your AWS keys (AKIA…)".
+    /// The credentials the check signed with, e.g. "your AWS keys (AKIA…)".
     pub credentials: String,
 }
 

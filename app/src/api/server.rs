@@ -12,8 +12,8 @@ use crate::error::ApiError;
 #[derive(Debug, Clone)]
 pub struct SignedIn(pub User);
 
-/// Who is calling and for which organization. The organization always comes from the session,
-/// never from anything the browser posts.
+/// The caller of a server function. Their organization always comes from the session, never
+/// from anything the browser posts.
 #[derive(Debug, Clone)]
 pub struct Caller {
     pub user: User,

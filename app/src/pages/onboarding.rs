@@ -153,7 +153,9 @@ pub fn OnboardingDone() -> impl IntoView {
         <Title text="Guardian is ready"/>
         <Steps current=2/>
         <h1>"Guardian is ready"</h1>
-        <section class="card">
+        <section class="card" aria-labelledby="ready-credentials-heading">
+            // The connection check below has an h3, so this h2 keeps the heading levels in order.
+            <h2 id="ready-credentials-heading">"AWS Bedrock credentials"</h2>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match status.await {

@@ -20,7 +20,7 @@ pub use keys::*;
 pub struct FieldError {
     /// The form field's `name`.
     pub field: String,
-    /// What is wrong and how to fix it.
+    /// The problem and how to fix it.
     pub message: String,
 }
 
