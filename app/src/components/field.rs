@@ -71,6 +71,9 @@ pub fn FormField(
     state: FieldState,
     error: Signal<Option<String>>,
     #[prop(optional)] autofocus: bool,
+    /// Runs on paste, e.g. to read a whole file's text pasted into one field.
+    #[prop(optional)]
+    on_paste: Option<Callback<leptos::ev::ClipboardEvent>>,
 ) -> impl IntoView {
     let hint_id = format!("{id}-hint");
     let error_id = format!("{id}-error");
@@ -96,6 +99,11 @@ pub fn FormField(
                 on:blur=move |_| {
                     if !state.value.with_untracked(String::is_empty) {
                         state.checked.set(true);
+                    }
+                }
+                on:paste=move |event| {
+                    if let Some(on_paste) = on_paste {
+                        on_paste.run(event);
                     }
                 }
             />

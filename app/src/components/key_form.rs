@@ -5,16 +5,14 @@
 //! both fields pass; a failed save keeps what was typed.
 
 use leptos::ev::SubmitEvent;
-use leptos::html;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
 use crate::api::{ReplaceKeys, SaveKeys, SecretInput, StoredKeys};
 use crate::error::ApiError;
 use crate::validation::csv::{looks_like_key_csv, parse_key_csv};
-use crate::validation::{
-    validate_access_key, validate_access_secret, validate_key_pair, ACCESS_KEY_FIELD, ACCESS_SECRET_FIELD,
-};
+use crate::components::field::{check_fields, FieldState, FormField};
+use crate::validation::{validate_access_key, validate_access_secret, ACCESS_KEY_FIELD, ACCESS_SECRET_FIELD};
 
 /// Largest file read as an access key CSV; the AWS console's files are under 1 KiB.
 #[cfg(feature = "hydrate")]
@@ -49,41 +47,24 @@ pub fn KeyForm(
         KeyFormMode::Replace => (ReplaceKeys::PATH, replace.pending(), replace.value()),
     };
 
-    let access_key = RwSignal::new(String::new());
-    let access_secret = RwSignal::new(String::new());
-    // A field shows its own validation once it was left or the form was submitted.
-    let key_checked = RwSignal::new(false);
-    let secret_checked = RwSignal::new(false);
-    let key_input = NodeRef::<html::Input>::new();
-    let secret_input = NodeRef::<html::Input>::new();
-
+    let key = FieldState::new();
+    let secret = FieldState::new();
     let server_error = Signal::derive(move || result.get().and_then(Result::err));
-    let key_error = Signal::derive(move || {
-        if key_checked.get() {
-            access_key.with(|value| validate_access_key(value).err())
-        } else {
-            server_error.with(|error| error.as_ref().and_then(|error| error.field_message(ACCESS_KEY_FIELD)))
-        }
-    });
-    let secret_error = Signal::derive(move || {
-        if secret_checked.get() {
-            access_secret.with(|value| validate_access_secret(value).err())
-        } else {
-            server_error.with(|error| error.as_ref().and_then(|error| error.field_message(ACCESS_SECRET_FIELD)))
-        }
-    });
+    let key_error = key.error(ACCESS_KEY_FIELD, |value| validate_access_key(value).err(), server_error);
+    let secret_error = secret.error(ACCESS_SECRET_FIELD, |value| validate_access_secret(value).err(), server_error);
     // Filling both fields from an AWS console CSV, whether dropped, picked or pasted.
     let csv_error = RwSignal::new(None::<String>);
     let fill_from_csv = Callback::new(move |text: String| match parse_key_csv(&text) {
-        Ok((key, secret)) => {
-            access_key.set(key);
-            access_secret.set(secret);
-            key_checked.set(true);
-            secret_checked.set(true);
+        Ok((key_id, secret_key)) => {
+            key.value.set(key_id);
+            secret.value.set(secret_key);
+            key.checked.set(true);
+            secret.checked.set(true);
             csv_error.set(None);
         }
         Err(message) => csv_error.set(Some(message)),
     });
+    let paste_handler = Callback::new(move |event: leptos::ev::ClipboardEvent| paste_csv(event, fill_from_csv));
     let form_error = Signal::derive(move || match server_error.get() {
         Some(ApiError::Invalid { .. }) | None => None,
         Some(error) => Some(error.to_string()),
@@ -91,38 +72,27 @@ pub fn KeyForm(
 
     Effect::new(move |_| {
         if let Some(Ok(stored)) = result.get() {
-            access_key.set(String::new());
-            access_secret.set(String::new());
-            key_checked.set(false);
-            secret_checked.set(false);
+            key.clear();
+            secret.clear();
             on_saved.run(stored);
         }
     });
     Effect::new(move |_| {
-        if autofocus {
-            if let Some(input) = key_input.get() {
-                let _ = input.focus();
-            }
+        if autofocus && key.input.get().is_some() {
+            key.focus();
         }
     });
 
     let submit = move |event: SubmitEvent| {
         event.prevent_default();
-        key_checked.set(true);
-        secret_checked.set(true);
-        let key = access_key.get_untracked();
-        let secret = access_secret.get_untracked();
-        if let Err(errors) = validate_key_pair(&key, &secret) {
-            let first_invalid = if errors[0].field == ACCESS_KEY_FIELD { key_input } else { secret_input };
-            if let Some(input) = first_invalid.get_untracked() {
-                let _ = input.focus();
-            }
+        if !check_fields(&[(key, key_error), (secret, secret_error)]) {
             return;
         }
-        let access_secret = SecretInput::new(secret);
+        let access_key = key.value.get_untracked();
+        let access_secret = SecretInput::new(secret.value.get_untracked());
         match mode {
-            KeyFormMode::Save => save.dispatch(SaveKeys { access_key: key, access_secret }),
-            KeyFormMode::Replace => replace.dispatch(ReplaceKeys { access_key: key, access_secret }),
+            KeyFormMode::Save => save.dispatch(SaveKeys { access_key, access_secret }),
+            KeyFormMode::Replace => replace.dispatch(ReplaceKeys { access_key, access_secret }),
         };
     };
 
@@ -137,31 +107,28 @@ pub fn KeyForm(
             novalidate
         >
             <FormError message=form_error/>
-            <KeyField
+            <FormField
                 id="access-key"
                 name=ACCESS_KEY_FIELD
                 label="Access Key"
                 hint="The access key ID: 20 characters, starting with AKIA."
                 input_type="text"
-                value=access_key
-                checked=key_checked
+                autocomplete="off"
+                state=key
                 error=key_error
-                node_ref=key_input
                 autofocus=autofocus
-                on_csv=fill_from_csv
+                on_paste=paste_handler
             />
-            <KeyField
+            <FormField
                 id="access-secret"
                 name=ACCESS_SECRET_FIELD
                 label="Access Secret"
                 hint="The secret access key: 40 characters, shown only once when the key was created."
                 input_type="password"
-                value=access_secret
-                checked=secret_checked
+                autocomplete="off"
+                state=secret
                 error=secret_error
-                node_ref=secret_input
-                autofocus=false
-                on_csv=fill_from_csv
+                on_paste=paste_handler
             />
             <CsvImport on_csv=fill_from_csv error=csv_error/>
             <div class="form-actions">
@@ -172,56 +139,6 @@ pub fn KeyForm(
                 <span class="progress" aria-live="polite">{move || pending.get().then_some("Saving…")}</span>
             </div>
         </form>
-    }
-}
-
-/// One labelled input with its hint and its error, announced to screen readers.
-#[component]
-fn KeyField(
-    id: &'static str,
-    name: &'static str,
-    label: &'static str,
-    hint: &'static str,
-    input_type: &'static str,
-    value: RwSignal<String>,
-    checked: RwSignal<bool>,
-    error: Signal<Option<String>>,
-    node_ref: NodeRef<html::Input>,
-    autofocus: bool,
-    /// Receives pasted text that is an AWS console CSV instead of a single value.
-    on_csv: Callback<String>,
-) -> impl IntoView {
-    let hint_id = format!("{id}-hint");
-    let error_id = format!("{id}-error");
-    let described_by = format!("{hint_id} {error_id}");
-    let invalid = move || error.with(Option::is_some).to_string();
-
-    view! {
-        <div class="field" class:field-invalid=move || error.with(Option::is_some)>
-            <label for=id>{label}</label>
-            <input
-                id=id
-                name=name
-                type=input_type
-                autocomplete="off"
-                autocapitalize="off"
-                spellcheck="false"
-                autofocus=autofocus
-                aria-invalid=invalid
-                aria-describedby=described_by
-                node_ref=node_ref
-                prop:value=move || value.get()
-                on:input=move |event| value.set(event_target_value(&event))
-                on:blur=move |_| {
-                    if !value.with_untracked(String::is_empty) {
-                        checked.set(true);
-                    }
-                }
-                on:paste=move |event: leptos::ev::ClipboardEvent| paste_csv(event, on_csv)
-            />
-            <p id=hint_id class="hint">{hint}</p>
-            <p id=error_id class="field-error" aria-live="polite">{move || error.get()}</p>
-        </div>
     }
 }
 
