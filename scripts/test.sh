@@ -8,8 +8,18 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh --browser
 export PATH="$PWD/end2end/node_modules/.bin:$PATH"
 
+# A throwaway PostgreSQL cluster for the storage contract and replica tests, which fail under
+# CI=true without it. Its own state file keeps it apart from a cluster started by hand.
+echo "[test] PostgreSQL cluster"
+export GUARDIAN_POSTGRES_STATE
+GUARDIAN_POSTGRES_STATE=$(mktemp -u "${TMPDIR:-/tmp}/guardian-postgres-test.XXXXXX.env")
+postgres_script="$PWD/scripts/postgres.sh"
+trap '"$postgres_script" stop' EXIT
+eval "$("$postgres_script" start)"
+
 echo "[test] cargo test"
 cargo test --workspace --locked
+"$postgres_script" stop
 
 echo "[test] release build"
 cargo leptos build --release

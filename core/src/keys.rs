@@ -174,8 +174,13 @@ impl Keys {
         let sealed = self.keyring.seal(secret, org_id, SECRET_FIELD);
 
         let mut transaction = self.store.pool().begin().await?;
-        // Writing first takes the write lock at once (SQLite upgrades a read lock only if no
-        // other writer committed meanwhile), and copies the previous key ID into the entry.
+        // A no-op update first locks the row: SQLite takes its write lock at once, and a
+        // PostgreSQL replace waits here for a concurrent one to commit. The next statement then
+        // reads the key ID that this replace really overwrites, on both engines.
+        sqlx::query("UPDATE bedrock_keys SET org_id = org_id WHERE org_id = $1")
+            .bind(org_id)
+            .execute(&mut *transaction)
+            .await?;
         sqlx::query(
             "INSERT INTO audit_events (org_id, occurred_at, actor_user_id, actor_email, action, access_key_id, previous_access_key_id, outcome) \
              SELECT org_id, $2, $3, $4, $5, $6, access_key_id, 'ok' FROM bedrock_keys WHERE org_id = $1",

@@ -1,16 +1,23 @@
-//! The database: SQLite by default, through sqlx's `Any` driver so that one set of queries (with
-//! `$1` placeholders, which both SQLite and PostgreSQL accept) serves every engine.
+//! The database: SQLite by default or PostgreSQL, through sqlx's `Any` driver so that one set of
+//! queries (with `$1` placeholders, which both engines accept) serves every engine.
 
 use std::time::Duration;
 
-use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::any::{install_default_drivers, AnyPoolOptions};
 use sqlx::AnyPool;
+
+/// How long a query waits for a pooled connection, including reconnect attempts, before it fails
+/// with `PoolTimedOut`, which callers report as "temporarily unavailable".
+pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Maximum number of connections that one replica opens to the database.
+pub const MAX_CONNECTIONS: u32 = 8;
 
 /// Errors that stop startup.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("DATABASE_URL must start with sqlite: (PostgreSQL support is not built yet)")]
-    UnsupportedUrl,
+    #[error("DATABASE_URL must start with sqlite: or postgres://, but its scheme is {scheme:?}")]
+    UnsupportedUrl { scheme: String },
     #[error("could not open the database: {0}")]
     Connect(#[source] sqlx::Error),
     #[error("database migration failed: {0}")]
@@ -21,6 +28,21 @@ pub enum StoreError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
     Sqlite,
+    Postgres,
+}
+
+impl Engine {
+    /// Picks the engine from the scheme of a database URL: `sqlite:` or `postgres://` (also
+    /// spelled `postgresql://`). Returns `None` for any other scheme.
+    pub fn from_url(url: &str) -> Option<Self> {
+        if url.starts_with("sqlite:") {
+            Some(Engine::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Some(Engine::Postgres)
+        } else {
+            None
+        }
+    }
 }
 
 /// A connection pool with its engine.
@@ -31,20 +53,26 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens the database at `url`, creating a SQLite file when missing, and switches SQLite to
-    /// WAL mode. Migrations are a separate step, [`Store::migrate`].
+    /// Opens the database at `url`. A SQLite file is created when missing and switched to WAL
+    /// mode. Migrations are a separate step, [`Store::migrate`].
+    ///
+    /// Every connection is pinged before a query uses it, so after a database restart the pool
+    /// drops dead connections and opens new ones without a server restart.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         install_default_drivers();
-        let engine = if url.starts_with("sqlite:") { Engine::Sqlite } else { return Err(StoreError::UnsupportedUrl) };
+        let engine = Engine::from_url(url).ok_or_else(|| StoreError::UnsupportedUrl { scheme: url_scheme(url) })?;
 
         let pool = AnyPoolOptions::new()
-            .max_connections(8)
-            .acquire_timeout(Duration::from_secs(5))
+            .max_connections(MAX_CONNECTIONS)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .test_before_acquire(true)
             .connect(url)
             .await
             .map_err(StoreError::Connect)?;
-        // WAL is a property of the database file, so setting it once here covers every connection.
-        sqlx::query("PRAGMA journal_mode = WAL").execute(&pool).await.map_err(StoreError::Connect)?;
+        if engine == Engine::Sqlite {
+            // WAL is a property of the database file, so setting it once here covers every connection.
+            sqlx::query("PRAGMA journal_mode = WAL").execute(&pool).await.map_err(StoreError::Connect)?;
+        }
         Ok(Self { pool, engine })
     }
 
@@ -53,10 +81,12 @@ impl Store {
         format!("sqlite://{}?mode=rwc", data_dir.join("guardian.db").display())
     }
 
-    /// Runs the migrations of this store's engine.
+    /// Runs the migrations of this store's engine. On PostgreSQL sqlx holds an advisory lock
+    /// meanwhile, so replicas that start together apply each migration once.
     pub async fn migrate(&self) -> Result<(), StoreError> {
         let migrator = match self.engine {
             Engine::Sqlite => sqlx::migrate!("migrations/sqlite"),
+            Engine::Postgres => sqlx::migrate!("migrations/postgres"),
         };
         migrator.run(&self.pool).await.map_err(StoreError::Migrate)
     }
@@ -75,5 +105,36 @@ impl Store {
     pub async fn ping(&self) -> crate::Result<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
+    }
+}
+
+/// Returns the scheme of a URL for error messages, never the rest, which may hold a password.
+fn url_scheme(url: &str) -> String {
+    match url.split_once(':') {
+        Some((scheme, _)) if scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) => scheme.to_owned(),
+        _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn engine_follows_url_scheme() {
+        assert_eq!(Engine::from_url("sqlite://data/guardian.db?mode=rwc"), Some(Engine::Sqlite));
+        assert_eq!(Engine::from_url("sqlite::memory:"), Some(Engine::Sqlite));
+        assert_eq!(Engine::from_url("postgres://guardian@127.0.0.1:5432/guardian"), Some(Engine::Postgres));
+        assert_eq!(Engine::from_url("postgresql://guardian@127.0.0.1/guardian"), Some(Engine::Postgres));
+        assert_eq!(Engine::from_url("mysql://127.0.0.1/guardian"), None);
+        assert_eq!(Engine::from_url(""), None);
+    }
+
+    #[test]
+    fn unsupported_url_error_hides_credentials() {
+        let message = StoreError::UnsupportedUrl { scheme: url_scheme("mysql://user:hunter2@127.0.0.1/db") }.to_string();
+        assert!(message.contains("\"mysql\""), "{message}");
+        assert!(!message.contains("hunter2"), "{message}");
+        assert_eq!(url_scheme("no scheme here"), "");
     }
 }

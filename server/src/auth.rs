@@ -10,14 +10,15 @@ use axum::response::{IntoResponse, Redirect, Response};
 use guardian_core::accounts::Accounts;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, Session, SessionManagerLayer};
-use tower_sessions_sqlx_store::SqliteStore;
+
+use crate::sessions::AnySessionStore;
 
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "guardian_session";
 
 /// Builds the session layer: sessions in the database, expiring after `idle_minutes` without a
 /// request; the cookie is `HttpOnly`, `SameSite=Lax`, and `Secure` when `secure` is set.
-pub fn session_layer(store: SqliteStore, idle_minutes: u32, secure: bool) -> SessionManagerLayer<SqliteStore> {
+pub fn session_layer(store: AnySessionStore, idle_minutes: u32, secure: bool) -> SessionManagerLayer<AnySessionStore> {
     SessionManagerLayer::new(store)
         .with_name(SESSION_COOKIE)
         .with_http_only(true)

@@ -6,4 +6,5 @@ pub mod commands;
 pub mod config;
 pub mod router;
 pub mod security;
+pub mod sessions;
 pub mod startup;

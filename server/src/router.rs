@@ -10,6 +10,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use guardian_core::accounts::Accounts;
+use app::api::server::Policy;
+use guardian_core::audit::AuditLog;
 use guardian_core::checks::Checks;
 use guardian_core::{Bedrock, Keys};
 use std::sync::Arc;
@@ -18,10 +20,10 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
-use tower_sessions_sqlx_store::SqliteStore;
 
 use crate::auth;
 use crate::security::{reject_cross_site, PublicOrigin};
+use crate::sessions::AnySessionStore;
 
 /// Largest request body the server reads. The key form needs well under 1 KiB.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
@@ -35,6 +37,8 @@ pub struct AppState {
     pub keys: Keys,
     pub accounts: Accounts,
     pub checks: Checks,
+    pub audit: AuditLog,
+    pub policy: Policy,
     pub bedrock: Arc<Bedrock>,
     pub public_origin: PublicOrigin,
     pub sessions: SessionSettings,
@@ -43,7 +47,7 @@ pub struct AppState {
 /// Where sessions are stored and how their cookie is set.
 #[derive(Clone)]
 pub struct SessionSettings {
-    pub store: SqliteStore,
+    pub store: AnySessionStore,
     pub idle_minutes: u32,
     pub secure_cookies: bool,
 }
@@ -55,7 +59,11 @@ pub fn build(state: AppState) -> Router {
     let accounts = state.accounts.clone();
     let checks = state.checks.clone();
     let bedrock = state.bedrock.clone();
+    let audit = state.audit.clone();
+    let policy = state.policy;
     let provide_services = move || {
+        provide_context(audit.clone());
+        provide_context(policy);
         provide_context(keys.clone());
         provide_context(accounts.clone());
         provide_context(checks.clone());
@@ -73,13 +81,16 @@ pub fn build(state: AppState) -> Router {
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn(server_fn_error_status))
-        .layer(middleware::from_fn(no_store_for_pages))
         .layer(middleware::from_fn_with_state(state.accounts.clone(), auth::authenticate))
         .layer(session_layer)
         .layer(middleware::from_fn_with_state(state.public_origin.clone(), reject_cross_site))
+        .layer(middleware::from_fn(buffer_request_body))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        // The header layers wrap every layer that can answer on its own (413, 403, redirects to
+        // the sign-in page, 503), so those responses carry the headers too.
+        .layer(middleware::from_fn(no_store_for_pages))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -115,6 +126,36 @@ async fn server_fn_error_status(request: Request, next: Next) -> Response {
         parts.status = error.status();
     }
     Response::from_parts(parts, Body::from(bytes))
+}
+
+/// Reads the whole request body before any handler runs, so that a body over the limit without a
+/// `Content-Length` (a chunked upload) is answered 413 like one with it, instead of failing
+/// inside a server function as an internal error.
+async fn buffer_request_body(request: Request, next: Next) -> Response {
+    let (parts, body) = request.into_parts();
+    match to_bytes(body, MAX_BODY_BYTES).await {
+        Ok(bytes) => next.run(Request::from_parts(parts, Body::from(bytes))).await,
+        Err(error) if exceeds_body_limit(&error) => {
+            (StatusCode::PAYLOAD_TOO_LARGE, "The request body is larger than 16 KiB.").into_response()
+        }
+        Err(error) => {
+            tracing::info!(%error, "could not read the request body");
+            (StatusCode::BAD_REQUEST, "The request body could not be read.").into_response()
+        }
+    }
+}
+
+/// Tells whether a body read failed on the size limit. Layers wrap body errors, so the whole
+/// source chain is searched.
+fn exceeds_body_limit(error: &axum::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(current) = source {
+        if current.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        source = current.source();
+    }
+    false
 }
 
 /// Keeps pages and server function results out of browser and proxy caches, because they show

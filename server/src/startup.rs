@@ -5,17 +5,18 @@ use std::sync::Arc;
 use guardian_core::crypto::{load_keyring, MasterKeyError, MasterKeySource};
 use guardian_core::store::StoreError;
 use guardian_core::accounts::{Accounts, LoginLimits};
+use app::api::server::Policy;
+use guardian_core::audit::AuditLog;
 use guardian_core::checks::Checks;
 use guardian_core::{Bedrock, Keys, Store};
-use sqlx::SqlitePool;
 use tower_sessions::session_store::ExpiredDeletion;
-use tower_sessions_sqlx_store::SqliteStore;
 use leptos::config::get_configuration;
 use tracing_subscriber::EnvFilter;
 
 use crate::config::{LogFormat, Settings};
 use crate::router::{self, AppState, SessionSettings};
 use crate::security::PublicOrigin;
+use crate::sessions::AnySessionStore;
 
 /// Reasons the server cannot start.
 #[derive(Debug, thiserror::Error)]
@@ -51,7 +52,8 @@ pub struct Services {
     pub keys: Keys,
     pub accounts: Accounts,
     pub checks: Checks,
-    pub session_store: SqliteStore,
+    pub audit: AuditLog,
+    pub session_store: AnySessionStore,
 }
 
 /// Opens the data directory, the master key and the migrated database, and builds the services.
@@ -82,13 +84,12 @@ pub async fn open_services(settings: &Settings) -> Result<Services, StartupError
     let store = Store::connect(&database_url).await?;
     store.migrate().await?;
 
-    let session_pool = SqlitePool::connect(&database_url).await.map_err(|error| StartupError::Sessions(error.to_string()))?;
-    let session_store = SqliteStore::new(session_pool).with_table_name("sessions").map_err(StartupError::Sessions)?;
-    session_store.migrate().await.map_err(|error| StartupError::Sessions(error.to_string()))?;
+    let session_store = AnySessionStore::open(&database_url).await.map_err(|error| StartupError::Sessions(error.to_string()))?;
 
     let accounts = Accounts::new(store.clone(), LoginLimits::default());
     let checks = Checks::new(store.clone());
-    Ok(Services { keys: Keys::new(store, keyring), accounts, checks, session_store })
+    let audit = AuditLog::new(store.clone());
+    Ok(Services { keys: Keys::new(store, keyring), accounts, checks, audit, session_store })
 }
 
 /// Logs a one-time setup token while no user exists, so the operator can create the first admin.
@@ -129,6 +130,8 @@ pub async fn serve(settings: &Settings) -> Result<(), StartupError> {
         keys: services.keys,
         accounts: services.accounts,
         checks: services.checks,
+        audit: services.audit,
+        policy: Policy { rotation_days: settings.key_rotation_days },
         bedrock,
         public_origin: PublicOrigin(settings.public_origin()),
         sessions: SessionSettings {
