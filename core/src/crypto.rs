@@ -36,6 +36,10 @@ pub enum MasterKeyError {
     WrongLength { source_name: String, len: usize },
     #[error("GUARDIAN_MASTER_KEYS is set but lists no key; give comma-separated base64 keys, the active one first")]
     EmptyList,
+    #[error(
+        "no master key is configured: set GUARDIAN_MASTER_KEYS or GUARDIAN_MASTER_KEY, or restore {path}"
+    )]
+    Missing { path: PathBuf },
     #[error("the master key file {path} could not be read or created: {source}")]
     Io {
         path: PathBuf,
@@ -137,6 +141,7 @@ pub fn load_keyring(
     key_list: Option<&str>,
     single_key: Option<&str>,
     key_path: &Path,
+    create: bool,
 ) -> Result<(Keyring, MasterKeySource), MasterKeyError> {
     if let Some(list) = key_list {
         let keys = list
@@ -151,15 +156,16 @@ pub fn load_keyring(
         }
         return Ok((Keyring::new(keys), MasterKeySource::EnvironmentList));
     }
-    let (key, source) = load_or_create_master_key(single_key, key_path)?;
+    let (key, source) = load_or_create_master_key(single_key, key_path, create)?;
     Ok((Keyring::new(vec![key]), source))
 }
 
-/// Loads the master key from `env_value` when given, otherwise from `key_path`,
-/// creating that file with a fresh key (mode 0600) when it does not exist.
+/// Loads the master key from `env_value` when given, otherwise from `key_path`. When that file
+/// does not exist, `create` makes one with a fresh key (mode 0600); without it the call fails.
 pub fn load_or_create_master_key(
     env_value: Option<&str>,
     key_path: &Path,
+    create: bool,
 ) -> Result<(MasterKey, MasterKeySource), MasterKeyError> {
     if let Some(text) = env_value {
         let key = MasterKey::from_base64(text, "GUARDIAN_MASTER_KEY")?;
@@ -173,28 +179,42 @@ pub fn load_or_create_master_key(
             let key = MasterKey::from_base64(&text, &key_path.display().to_string())?;
             Ok((key, MasterKeySource::File(key_path.to_owned())))
         }
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound && create => {
             let key = MasterKey::generate();
-            write_new_key_file(key_path, &key).map_err(io_error)?;
-            Ok((key, MasterKeySource::GeneratedFile(key_path.to_owned())))
+            match write_new_key_file(key_path, &key) {
+                Ok(()) => Ok((key, MasterKeySource::GeneratedFile(key_path.to_owned()))),
+                // Another process created the file first; its key is the one to use.
+                Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
+                    load_or_create_master_key(None, key_path, false)
+                }
+                Err(error) => Err(io_error(error)),
+            }
         }
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Err(MasterKeyError::Missing { path: key_path.to_owned() }),
         Err(error) => Err(io_error(error)),
     }
 }
 
+/// Writes the key to a temporary file, then links it to `path`, so the key file never exists
+/// half-written and two processes starting at once cannot both create it.
 fn write_new_key_file(path: &Path, key: &MasterKey) -> std::io::Result<()> {
+    let temporary = path.with_extension(format!("tmp-{}", std::process::id()));
     let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
+    options.write(true).create(true).truncate(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let mut file = options.open(path)?;
-    let encoded = key.to_base64();
-    file.write_all(encoded.as_bytes())?;
-    file.write_all(b"\n")?;
-    file.sync_all()
+    let written = options.open(&temporary).and_then(|mut file| {
+        let encoded = key.to_base64();
+        file.write_all(encoded.as_bytes())?;
+        file.write_all(b"\n")?;
+        file.sync_all()
+    });
+    let linked = written.and_then(|()| std::fs::hard_link(&temporary, path));
+    let _ = std::fs::remove_file(&temporary);
+    linked
 }
 
 /// The configured master keys: the first seals, all of them open.
@@ -437,7 +457,7 @@ mod tests {
     fn key_file_is_created_once_with_private_mode() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("master.key");
-        let (created, source) = load_or_create_master_key(None, &path).unwrap();
+        let (created, source) = load_or_create_master_key(None, &path, true).unwrap();
         assert_eq!(source, MasterKeySource::GeneratedFile(path.clone()));
         #[cfg(unix)]
         {
@@ -445,7 +465,7 @@ mod tests {
             let mode = std::fs::metadata(&path).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
         }
-        let (loaded, source) = load_or_create_master_key(None, &path).unwrap();
+        let (loaded, source) = load_or_create_master_key(None, &path, false).unwrap();
         assert_eq!(source, MasterKeySource::File(path));
         assert_eq!(created.id(), loaded.id());
     }
@@ -456,7 +476,7 @@ mod tests {
         let path = dir.path().join("master.key");
         let list = format!("{}, {}", BASE64.encode([1u8; 32]), BASE64.encode([2u8; 32]));
         let single = BASE64.encode([3u8; 32]);
-        let (ring, source) = load_keyring(Some(&list), Some(&single), &path).unwrap();
+        let (ring, source) = load_keyring(Some(&list), Some(&single), &path, true).unwrap();
         assert_eq!(source, MasterKeySource::EnvironmentList);
         assert_eq!(ring.active_key_id(), MasterKey::from_bytes([1; 32]).id());
         assert_eq!(ring.key_ids().len(), 2);
@@ -476,8 +496,16 @@ mod tests {
     fn empty_or_bad_key_list_is_rejected() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("master.key");
-        assert!(matches!(load_keyring(Some(" , "), None, &path), Err(MasterKeyError::EmptyList)));
-        assert!(matches!(load_keyring(Some("abc"), None, &path), Err(MasterKeyError::NotBase64 { .. })));
+        assert!(matches!(load_keyring(Some(" , "), None, &path, true), Err(MasterKeyError::EmptyList)));
+        assert!(matches!(load_keyring(Some("abc"), None, &path, true), Err(MasterKeyError::NotBase64 { .. })));
+    }
+
+    #[test]
+    fn missing_key_file_is_not_created_on_request() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("master.key");
+        assert!(matches!(load_keyring(None, None, &path, false), Err(MasterKeyError::Missing { .. })));
+        assert!(!path.exists());
     }
 
     #[test]
@@ -485,7 +513,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("master.key");
         let encoded = BASE64.encode([9u8; 32]);
-        let (key, source) = load_or_create_master_key(Some(&encoded), &path).unwrap();
+        let (key, source) = load_or_create_master_key(Some(&encoded), &path, true).unwrap();
         assert_eq!(source, MasterKeySource::Environment);
         assert_eq!(key.id(), MasterKey::from_bytes([9; 32]).id());
         assert!(!path.exists());

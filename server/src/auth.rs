@@ -44,7 +44,7 @@ pub async fn authenticate(State(accounts): State<Accounts>, session: Session, mu
         Ok(user_id) => user_id,
         Err(error) => {
             tracing::warn!(%error, "could not read the session");
-            return unavailable();
+            return unavailable(&request);
         }
     };
     if let Some(user_id) = user_id {
@@ -58,7 +58,7 @@ pub async fn authenticate(State(accounts): State<Accounts>, session: Session, mu
             }
             Err(error) => {
                 tracing::warn!(%error, user_id, "could not load the signed-in user");
-                return unavailable();
+                return unavailable(&request);
             }
         }
     }
@@ -73,7 +73,18 @@ pub async fn authenticate(State(accounts): State<Accounts>, session: Session, mu
     next.run(request).await
 }
 
-fn unavailable() -> Response {
+/// Answers 503: as the server functions' JSON error for calls from the WASM client, which
+/// decodes every error body as JSON, and as plain text for pages and form posts.
+fn unavailable(request: &Request) -> Response {
+    let accepts_html = request
+        .headers()
+        .get(axum::http::header::ACCEPT)
+        .and_then(|accept| accept.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"));
+    if request.uri().path().starts_with("/api/") && !accepts_html {
+        let body = serde_json::to_string(&app::error::ApiError::Unavailable).unwrap_or_default();
+        return (StatusCode::SERVICE_UNAVAILABLE, [(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response();
+    }
     (StatusCode::SERVICE_UNAVAILABLE, "The service is temporarily unavailable. Try again in a moment.").into_response()
 }
 

@@ -31,7 +31,7 @@ pub async fn add_user(settings: &Settings, org: &str, email: &str, role: &str) -
     validate_new_password(secrecy::ExposeSecret::expose_secret(&password))
         .map_err(|message| CommandError::Invalid { field: "password", message })?;
 
-    let services = open_services(settings).await?;
+    let services = open_services(settings, true).await?;
     let user = services
         .accounts
         .add_user_to_org(&org, &email, &password, role, guardian_core::unix_now())
@@ -55,7 +55,7 @@ fn read_password() -> Result<SecretString, CommandError> {
 /// Re-encrypts every stored secret with the active master key. Returns whether every value
 /// could be read.
 pub async fn rotate_keys(settings: &Settings) -> Result<bool, CommandError> {
-    let services = open_services(settings).await?;
+    let services = open_services(settings, false).await?;
     let report = services.keys.rotate_all().await.map_err(|error| CommandError::Failed(error.to_string()))?;
     println!("re-encrypted: {}", report.reencrypted);
     if report.changed_meanwhile > 0 {
@@ -68,7 +68,7 @@ pub async fn rotate_keys(settings: &Settings) -> Result<bool, CommandError> {
 
 /// Checks that every stored secret decrypts. Returns whether all of them do.
 pub async fn verify_keys(settings: &Settings) -> Result<bool, CommandError> {
-    let services = open_services(settings).await?;
+    let services = open_services(settings, false).await?;
     let report = services.keys.verify_all().await.map_err(|error| CommandError::Failed(error.to_string()))?;
     println!("readable: {}", report.readable);
     println!("could not read: {}", report.unreadable.len());

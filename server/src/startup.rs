@@ -57,7 +57,9 @@ pub struct Services {
 }
 
 /// Opens the data directory, the master key and the migrated database, and builds the services.
-pub async fn open_services(settings: &Settings) -> Result<Services, StartupError> {
+/// `create_key_file` lets a missing key file be generated; the master-key maintenance commands
+/// pass `false`, so a forgotten setting never leaves a stray new key behind.
+pub async fn open_services(settings: &Settings, create_key_file: bool) -> Result<Services, StartupError> {
     std::fs::create_dir_all(&settings.data_dir)
         .map_err(|source| StartupError::DataDir { path: settings.data_dir.clone(), source })?;
 
@@ -66,6 +68,7 @@ pub async fn open_services(settings: &Settings) -> Result<Services, StartupError
         setting("GUARDIAN_MASTER_KEYS").as_deref(),
         setting("GUARDIAN_MASTER_KEY").as_deref(),
         &settings.master_key_path(),
+        create_key_file,
     )?;
     let key_ids = keyring.key_ids().join(",");
     match &source {
@@ -110,7 +113,7 @@ pub async fn serve(settings: &Settings) -> Result<(), StartupError> {
     let leptos_options = conf.leptos_options;
     let addr = leptos_options.site_addr;
 
-    let services = open_services(settings).await?;
+    let services = open_services(settings, true).await?;
     announce_setup(&services.accounts, &settings.public_url).await;
     // Expired sessions are deleted hourly; an expired session is never accepted in between.
     tokio::spawn(services.session_store.clone().continuously_delete_expired(tokio::time::Duration::from_secs(3600)));
