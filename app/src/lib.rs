@@ -6,7 +6,7 @@
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{path, SsrMode};
 
 pub mod api;
 pub mod components;
@@ -60,20 +60,22 @@ pub fn App() -> impl IntoView {
             <a class="skip-link" href="#main">"Skip to content"</a>
             <SiteHeader/>
             <main id="main">
+                // Async rendering sends each page complete, with its data, so forms and results
+                // work in browsers without JavaScript; streamed parts would need a script.
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=|| view! { <Redirect path="/settings/ai/api-keys"/> }/>
-                    <Route path=path!("/login") view=LoginPage/>
-                    <Route path=path!("/setup") view=SetupPage/>
-                    <Route path=path!("/guardian") view=GuardianPage/>
-                    <Route path=path!("/onboarding") view=OnboardingWelcome/>
-                    <Route path=path!("/onboarding/access-keys") view=OnboardingAccessKeys/>
-                    <Route path=path!("/onboarding/done") view=OnboardingDone/>
-                    <ParentRoute path=path!("/settings") view=SettingsLayout>
+                    <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
+                    <Route path=path!("/setup") view=SetupPage ssr=SsrMode::Async/>
+                    <Route path=path!("/guardian") view=GuardianPage ssr=SsrMode::Async/>
+                    <Route path=path!("/onboarding") view=OnboardingWelcome ssr=SsrMode::Async/>
+                    <Route path=path!("/onboarding/access-keys") view=OnboardingAccessKeys ssr=SsrMode::Async/>
+                    <Route path=path!("/onboarding/done") view=OnboardingDone ssr=SsrMode::Async/>
+                    <ParentRoute path=path!("/settings") view=SettingsLayout ssr=SsrMode::Async>
                         <Route path=path!("") view=|| view! { <Redirect path="/settings/ai/api-keys"/> }/>
-                        <Route path=path!("ai/api-keys") view=ApiKeysPage/>
-                        <Route path=path!("ai/api-keys/delete") view=DeleteKeysPage/>
-                        <Route path=path!("ai/api-keys/audit") view=AuditTrailPage/>
-                        <Route path=path!("members") view=MembersPage/>
+                        <Route path=path!("ai/api-keys") view=ApiKeysPage ssr=SsrMode::Async/>
+                        <Route path=path!("ai/api-keys/delete") view=DeleteKeysPage ssr=SsrMode::Async/>
+                        <Route path=path!("ai/api-keys/audit") view=AuditTrailPage ssr=SsrMode::Async/>
+                        <Route path=path!("members") view=MembersPage ssr=SsrMode::Async/>
                     </ParentRoute>
                 </Routes>
             </main>
