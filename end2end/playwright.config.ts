@@ -1,7 +1,11 @@
 import { defineConfig } from '@playwright/test';
+import { ADMIN_STORAGE_STATE, PORT, TEST_ADMIN, TEST_FILES_DIR } from './test-env';
 
-/** Port of the server that the tests start; 3000 stays free for a developer's own server. */
-const PORT = Number(process.env.GUARDIAN_TEST_PORT ?? 3100);
+// Keeps any AWS SDK in the test processes and the server away from the EC2 metadata endpoint.
+process.env.AWS_EC2_METADATA_DISABLED = 'true';
+
+/** Port of the fake Bedrock that the server calls instead of AWS. */
+const FAKE_BEDROCK_PORT = Number(process.env.GUARDIAN_TEST_FAKE_BEDROCK_PORT ?? 3199);
 
 export default defineConfig({
   testDir: './tests',
@@ -26,12 +30,42 @@ export default defineConfig({
       ],
     },
   },
-  webServer: {
-    command: `bash ./serve-test.sh ${PORT}`,
-    url: `http://127.0.0.1:${PORT}/healthz`,
-    reuseExistingServer: false,
-    timeout: 60_000,
-    stdout: 'pipe',
-    stderr: 'pipe',
-  },
+  projects: [
+    // Signs the test admin in once and stores the session cookie for the other tests.
+    { name: 'sign-in', testMatch: /auth\.setup\.ts/ },
+    {
+      name: 'chromium',
+      dependencies: ['sign-in'],
+      use: { storageState: ADMIN_STORAGE_STATE },
+    },
+  ],
+  webServer: [
+    {
+      // Built by scripts/test.sh (cargo build -p fake-bedrock); its key table is fake-bedrock.json.
+      command: `../target/debug/fake-bedrock --port ${FAKE_BEDROCK_PORT} --config fake-bedrock.json`,
+      port: FAKE_BEDROCK_PORT,
+      reuseExistingServer: false,
+      timeout: 30_000,
+      env: { AWS_EC2_METADATA_DISABLED: 'true' },
+    },
+    {
+      command: `bash ./serve-test.sh ${PORT}`,
+      url: `http://127.0.0.1:${PORT}/healthz`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: 'pipe',
+      stderr: 'pipe',
+      // SIGTERM lets serve-test.sh stop the server and remove its throwaway data directory;
+      // without it Playwright sends SIGKILL and the directory stays in /tmp.
+      gracefulShutdown: { signal: 'SIGTERM', timeout: 10_000 },
+      env: {
+        AWS_EC2_METADATA_DISABLED: 'true',
+        GUARDIAN_TEST_EMAIL: TEST_ADMIN.email,
+        GUARDIAN_TEST_PASSWORD: TEST_ADMIN.password,
+        GUARDIAN_TEST_ORG: TEST_ADMIN.organization,
+        GUARDIAN_TEST_FILES: TEST_FILES_DIR,
+        GUARDIAN_BEDROCK_ENDPOINT: `http://127.0.0.1:${FAKE_BEDROCK_PORT}`,
+      },
+    },
+  ],
 });

@@ -25,5 +25,6 @@ echo "[test] release build"
 cargo leptos build --release
 
 echo "[test] browser tests"
+cargo build -p fake-bedrock --locked
 cd end2end
 npx playwright test

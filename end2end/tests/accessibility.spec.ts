@@ -1,0 +1,177 @@
+// axe-core scans of every page and state, with all of axe's default rules (WCAG A and AA, and
+// best practices).
+
+import AxeBuilder from '@axe-core/playwright';
+import type { Page } from '@playwright/test';
+import {
+  expect,
+  test,
+  ACCESS_KEY,
+  DELETE_PATH,
+  SETTINGS_PATH,
+  fillKeyForm,
+  gotoHydrated,
+  resetKeys,
+  saveKeysViaApi,
+  SAVED_KEY_ID,
+  SIGNED_OUT,
+} from '../helpers';
+import { ADMIN_STORAGE_STATE } from '../test-env';
+
+/** Scans the page and asserts no violations, listing each with its rule and elements. */
+async function expectNoViolations(page: Page): Promise<void> {
+  await expect(page.getByText('Loading…')).toHaveCount(0);
+  const results = await new AxeBuilder({ page }).analyze();
+  const violations = results.violations.map(
+    (violation) =>
+      `${violation.id} (${violation.impact}): ${violation.help}; ` +
+      violation.nodes.map((node) => `${node.target.join(' ')} ${node.failureSummary ?? ''}`).join(' | '),
+  );
+  expect(violations, `axe violations on ${page.url()}`).toEqual([]);
+}
+
+test.beforeEach(async ({ request }) => {
+  await resetKeys(request);
+});
+
+test('onboarding welcome', async ({ page }) => {
+  await gotoHydrated(page, '/onboarding');
+  await expectNoViolations(page);
+});
+
+test('onboarding access keys', async ({ page }) => {
+  await gotoHydrated(page, '/onboarding/access-keys');
+  await expectNoViolations(page);
+});
+
+test('onboarding access keys with errors', async ({ page }) => {
+  await gotoHydrated(page, '/onboarding/access-keys');
+  await fillKeyForm(page, 'ASIAIOSFODNN7EXAMPLE', 'short');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByLabel('Access Key', { exact: true })).toHaveAttribute('aria-invalid', 'true');
+  await expectNoViolations(page);
+});
+
+test('onboarding access keys when configured', async ({ page, request }) => {
+  await saveKeysViaApi(request);
+  await gotoHydrated(page, '/onboarding/access-keys');
+  await expect(page.getByText(ACCESS_KEY, { exact: true })).toBeVisible();
+  await expectNoViolations(page);
+});
+
+test('onboarding done with keys', async ({ page, request }) => {
+  await saveKeysViaApi(request);
+  await gotoHydrated(page, '/onboarding/done');
+  await expect(page.getByText(ACCESS_KEY, { exact: true })).toBeVisible();
+  await expectNoViolations(page);
+});
+
+test('onboarding done with default credentials', async ({ page }) => {
+  await gotoHydrated(page, '/onboarding/done');
+  await expect(page.getByRole('region', { name: 'AWS Bedrock credentials' })).toContainText('default credentials');
+  await expectNoViolations(page);
+});
+
+test('settings not configured', async ({ page }) => {
+  await gotoHydrated(page, SETTINGS_PATH);
+  await expect(page.getByText('Guardian is using the default credentials')).toBeVisible();
+  await expectNoViolations(page);
+});
+
+test('settings with field errors', async ({ page }) => {
+  await gotoHydrated(page, SETTINGS_PATH);
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByLabel('Access Key', { exact: true })).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.getByLabel('Access Secret', { exact: true })).toHaveAttribute('aria-invalid', 'true');
+  await expectNoViolations(page);
+});
+
+test('settings configured', async ({ page, request }) => {
+  await saveKeysViaApi(request);
+  await gotoHydrated(page, SETTINGS_PATH);
+  await expect(page.locator(SAVED_KEY_ID)).toHaveText(ACCESS_KEY);
+  await expectNoViolations(page);
+});
+
+test('settings after save notice', async ({ page, request }) => {
+  await saveKeysViaApi(request);
+  await gotoHydrated(page, `${SETTINGS_PATH}?saved=1`);
+  await expect(page.getByText('Keys saved.')).toBeVisible();
+  await expectNoViolations(page);
+});
+
+test('settings replacing', async ({ page, request }) => {
+  await saveKeysViaApi(request);
+  await gotoHydrated(page, SETTINGS_PATH);
+  await page.getByRole('button', { name: 'Replace' }).click();
+  await expect(page.getByRole('heading', { name: 'Replace the saved keys' })).toBeVisible();
+  await expectNoViolations(page);
+});
+
+test('settings replacing with errors', async ({ page, request }) => {
+  await saveKeysViaApi(request);
+  await gotoHydrated(page, SETTINGS_PATH);
+  await page.getByRole('button', { name: 'Replace' }).click();
+  await fillKeyForm(page, 'AIDAIOSFODNN7EXAMPLE', 'wJalrXUtnFEMI/K7MDENG-bPxRfiCYEXAMPLEKEY');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByLabel('Access Secret', { exact: true })).toHaveAttribute('aria-invalid', 'true');
+  await expectNoViolations(page);
+});
+
+test('settings delete dialog open', async ({ page, request }) => {
+  await saveKeysViaApi(request);
+  await gotoHydrated(page, SETTINGS_PATH);
+  await page.getByRole('button', { name: 'Delete', exact: true }).click();
+  await expect(page.getByRole('dialog')).toBeVisible();
+  await expectNoViolations(page);
+});
+
+test('settings after delete notice', async ({ page }) => {
+  await gotoHydrated(page, `${SETTINGS_PATH}?deleted=${ACCESS_KEY}`);
+  await expect(page.getByText('Keys deleted.')).toBeVisible();
+  await expectNoViolations(page);
+});
+
+test('delete confirmation page', async ({ page, request }) => {
+  await saveKeysViaApi(request);
+  await gotoHydrated(page, DELETE_PATH);
+  await expect(page.getByRole('button', { name: 'Delete keys' })).toBeVisible();
+  await expectNoViolations(page);
+});
+
+test('page not found', async ({ page }) => {
+  const response = await page.goto('/no-such-page');
+  expect(response?.status()).toBe(404);
+  await expectNoViolations(page);
+});
+
+test.describe('without JavaScript', () => {
+  test.use({ javaScriptEnabled: false });
+
+  test('settings with server field errors', async ({ page, browser, baseURL }) => {
+    await page.goto(SETTINGS_PATH);
+    await page.getByRole('button', { name: 'Save' }).click();
+    await expect(page.getByLabel('Access Key', { exact: true })).toHaveAttribute('aria-invalid', 'true');
+
+    // axe-core runs as a script, which this context disables, so the server's HTML is scanned
+    // in a scripted page of the same origin, without the page's own scripts.
+    const html = (await page.content()).replace(/<script[\s\S]*?<\/script>/g, '');
+    const context = await browser.newContext({ storageState: ADMIN_STORAGE_STATE, baseURL });
+    const scanned = await context.newPage();
+    await scanned.goto(SETTINGS_PATH);
+    await scanned.setContent(html);
+    await expect(scanned.getByLabel('Access Key', { exact: true })).toHaveAttribute('aria-invalid', 'true');
+    await expectNoViolations(scanned);
+    await context.close();
+  });
+});
+
+test.describe('signed out', () => {
+  test.use({ storageState: SIGNED_OUT });
+
+  test('sign-in page', async ({ page }) => {
+    await gotoHydrated(page, '/login');
+    await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+    await expectNoViolations(page);
+  });
+});
