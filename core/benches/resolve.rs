@@ -1,6 +1,6 @@
 //! Credential resolution of one Bedrock call: read the organization's stored key pair from a
 //! SQLite file, decrypt the secret and build the SDK client (`Bedrock::client_for`). The
-//! target is under 100 µs per call; `bench/run.sh` runs this with a short measurement time.
+//! target is under 100 µs per call. `bench/run.sh` runs this with a short measurement time.
 //!
 //! The two steps inside it are measured too, so a miss shows where the time goes:
 //! `read_pair` (the query plus decryption) and `keyring_open` (decryption alone).
@@ -21,10 +21,10 @@ use tempfile::TempDir;
 const ACCESS_KEY_ID: &str = "AKIAIOSFODNN7EXAMPLE";
 const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 const SAVED_AT: i64 = 1_700_000_000;
-/// Loopback port 9 (discard): refuses connections, and the benchmark sends none anyway.
+/// Endpoint on loopback port 9 (discard), where nothing listens. The benchmark sends no request.
 const UNUSED_ENDPOINT: &str = "http://127.0.0.1:9";
 
-/// A migrated SQLite file holding one saved key pair, and the services that read it.
+/// A migrated SQLite file containing one saved key pair, and the services that read it.
 struct Fixture {
     _dir: TempDir,
     keyring: Arc<Keyring>,

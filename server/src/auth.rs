@@ -25,6 +25,9 @@ pub fn session_layer(store: AnySessionStore, idle_minutes: u32, secure: bool) ->
         .with_same_site(SameSite::Lax)
         .with_secure(secure)
         .with_path("/")
+        // Saving on every request moves the expiry forward, so sessions expire after idle time
+        // rather than a fixed time after sign-in.
+        .with_always_save(true)
         .with_expiry(Expiry::OnInactivity(time::Duration::minutes(i64::from(idle_minutes))))
 }
 

@@ -75,6 +75,7 @@ pub fn build(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/bench/bare", get(bench_bare))
         .leptos_routes_with_context(&state, routes, provide_services, {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
@@ -97,6 +98,15 @@ pub fn build(state: AppState) -> Router {
 
 async fn healthz() -> &'static str {
     "ok"
+}
+
+/// Returns "ok" to a signed-in user: the reference route of bench/run.sh, which costs the
+/// session middleware (one session read and one user read) and nothing else.
+async fn bench_bare(signed_in: Option<axum::Extension<app::api::server::SignedIn>>) -> Response {
+    match signed_in {
+        Some(_) => "ok".into_response(),
+        None => StatusCode::UNAUTHORIZED.into_response(),
+    }
 }
 
 async fn readyz(axum::extract::State(keys): axum::extract::State<Keys>) -> Response {
