@@ -25,9 +25,6 @@ pub fn session_layer(store: AnySessionStore, idle_minutes: u32, secure: bool) ->
         .with_same_site(SameSite::Lax)
         .with_secure(secure)
         .with_path("/")
-        // Saving on every request moves the expiry forward, so sessions expire after idle time
-        // rather than a fixed time after sign-in.
-        .with_always_save(true)
         .with_expiry(Expiry::OnInactivity(time::Duration::minutes(i64::from(idle_minutes))))
 }
 
@@ -53,6 +50,7 @@ pub async fn authenticate(State(accounts): State<Accounts>, session: Session, mu
     if let Some(user_id) = user_id {
         match accounts.find_user(user_id).await {
             Ok(Some(user)) => {
+                touch_session(&session).await;
                 request.extensions_mut().insert(SignedIn(user));
             }
             Ok(None) => {
@@ -78,6 +76,24 @@ pub async fn authenticate(State(accounts): State<Accounts>, session: Session, mu
 
 /// Answers 503: as the server functions' JSON error for calls from the WASM client, which
 /// decodes every error body as JSON, and as plain text for pages and form posts.
+/// Seconds between two saves of an active session.
+const SESSION_TOUCH_SECS: i64 = 300;
+/// Session key of the last time the session was saved for activity.
+const SESSION_TOUCHED_KEY: &str = "touched_at";
+
+/// Moves an active session's expiry forward. tower-sessions only updates the expiry when it
+/// saves a changed session, and saving on every request would turn a locked database into 500s
+/// for reads, so the session is changed at most every five minutes.
+async fn touch_session(session: &Session) {
+    let now = guardian_core::unix_now();
+    let touched_at = session.get::<i64>(SESSION_TOUCHED_KEY).await.ok().flatten().unwrap_or(0);
+    if now - touched_at >= SESSION_TOUCH_SECS {
+        if let Err(error) = session.insert(SESSION_TOUCHED_KEY, now).await {
+            tracing::warn!(%error, "could not refresh the session");
+        }
+    }
+}
+
 fn unavailable(request: &Request) -> Response {
     let accepts_html = request
         .headers()
