@@ -36,8 +36,15 @@ trap 'exit 143' TERM INT
 mkdir -p "$files_dir"
 echo "$data_dir" > "$files_dir/data-dir"
 
+# The run uses copies of the server and the site, because a build started during the run
+# rewrites target/site/pkg, and a browser that loads a half-written guardian.wasm fails to hydrate.
+build_dir="$data_dir/build"
+mkdir -p "$build_dir"
+cp target/release/server "$build_dir/server"
+cp -r target/site "$build_dir/site"
+
 export LEPTOS_OUTPUT_NAME=guardian
-export LEPTOS_SITE_ROOT=target/site
+export LEPTOS_SITE_ROOT="$build_dir/site"
 export LEPTOS_SITE_PKG_DIR=pkg
 export LEPTOS_SITE_ADDR="127.0.0.1:$port"
 export LEPTOS_ENV=PROD
@@ -59,8 +66,8 @@ unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_PROFILE \
 
 # The admin exists before the server starts, so the tests sign in without first-run setup.
 printf '%s\n' "$password" |
-  target/release/server user add --org "${GUARDIAN_TEST_ORG:-E2E Test Organization}" --email "$email" --role admin >"$log_file" 2>&1
+  "$build_dir/server" user add --org "${GUARDIAN_TEST_ORG:-E2E Test Organization}" --email "$email" --role admin >"$log_file" 2>&1
 
-target/release/server >>"$log_file" 2>&1 &
+"$build_dir/server" >>"$log_file" 2>&1 &
 server_pid=$!
 wait "$server_pid"

@@ -158,9 +158,33 @@ test.describe('without JavaScript', () => {
       const errorId = describedBy.split(' ').find((id) => id.endsWith('-error'));
       await expect(page.locator(`#${errorId}`)).not.toBeEmpty();
     }
-    // NOTE: axe-core's scan never returns on this page's no-JavaScript HTML (it hangs in
-    // frame.evaluate, cause not found), so only the field semantics are checked here; the same
-    // errors rendered with JavaScript are scanned in "settings with field errors".
+    // NOTE: axe-core's scan never returns with JavaScript off (it hangs in frame.evaluate), so
+    // "server field errors without WASM" below scans the same server-rendered HTML instead.
+  });
+});
+
+test.describe('without WASM', () => {
+  // The browser runs scripts, so axe-core works, but the app's bundle never loads. The page stays
+  // the server-rendered HTML that a browser without JavaScript shows, and its forms post natively.
+  test.beforeEach(async ({ page }) => {
+    await page.route('**/pkg/*.{js,wasm}', (route) => route.abort());
+  });
+
+  test('server field errors without WASM', async ({ page }) => {
+    await page.goto(SETTINGS_PATH);
+    await page.getByRole('button', { name: 'Save' }).click();
+    await expect(page.locator('#access-key-error')).toContainText('Enter the Access Key');
+    await expect(page.locator('body[data-hydrated]')).toHaveCount(0);
+    await expectNoViolations(page);
+  });
+
+  test('delete confirmation without WASM', async ({ page, request }) => {
+    await saveKeysViaApi(request);
+    await page.goto(SETTINGS_PATH);
+    await page.getByRole('button', { name: 'Delete', exact: true }).click();
+    await expect(page.getByRole('heading', { name: 'Delete the saved AWS Bedrock keys?' })).toBeVisible();
+    await expect(page.locator('body[data-hydrated]')).toHaveCount(0);
+    await expectNoViolations(page);
   });
 });
 

@@ -54,7 +54,9 @@ async function runFlowWithJavaScript(page: Page): Promise<void> {
 
   await page.reload();
   await waitForHydration(page);
-  await gotoHydrated(page, '/settings/ai/api-keys/delete');
+  await gotoHydrated(page, `${SETTINGS_PATH}/audit`);
+  await expect(page.getByText(NEW_ACCESS_KEY).first()).toBeVisible();
+  await gotoHydrated(page, `${SETTINGS_PATH}/delete`);
   await expect(page.getByText(NEW_ACCESS_KEY, { exact: true })).toBeVisible();
 }
 
