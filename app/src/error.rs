@@ -16,7 +16,7 @@ pub enum ApiError {
     Invalid { fields: Vec<FieldError> },
     #[error("Sign in to continue.")]
     Unauthorized,
-    /// Unknown email or wrong password; which of the two is never told.
+    /// Unknown email or wrong password; the response never reveals which.
     #[error("Invalid email or password.")]
     LoginFailed,
     /// Too many attempts; the text says how long to wait.

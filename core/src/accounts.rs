@@ -16,7 +16,7 @@ use sqlx::Row;
 
 use crate::{Error, Result, Store, DEFAULT_ORG_ID};
 
-/// What a user may do in their organization.
+/// A user's role in their organization.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Role {
     /// Manages the organization's keys and members.
@@ -71,7 +71,7 @@ impl Default for LoginLimits {
     }
 }
 
-/// Why a sign-in failed.
+/// The reason a sign-in failed.
 #[derive(Debug, thiserror::Error)]
 pub enum LoginError {
     /// Unknown email or wrong password; the caller must not learn which.

@@ -1,7 +1,7 @@
 //! The library's error type. It names what went wrong for the caller and knows nothing of HTTP
 //! or Leptos; the web layer maps each variant to a status and a message once.
 
-/// What went wrong in a library call.
+/// The failure of a library call.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The caller is not signed in.

@@ -30,7 +30,7 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024;
 /// Largest server function error body that the status mapping reads back.
 const MAX_ERROR_BODY_BYTES: usize = 64 * 1024;
 
-/// What every handler can reach.
+/// The services and settings shared by every handler.
 #[derive(Clone, FromRef)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
@@ -44,7 +44,7 @@ pub struct AppState {
     pub sessions: SessionSettings,
 }
 
-/// Where sessions are stored and how their cookie is set.
+/// The session store and the session cookie's settings.
 #[derive(Clone)]
 pub struct SessionSettings {
     pub store: AnySessionStore,
