@@ -136,7 +136,7 @@ impl Accounts {
     ) -> Result<User> {
         let password_hash = hash_password(password.clone()).await?;
 
-        let mut transaction = self.store.pool().begin().await?;
+        let mut transaction = self.store.begin_write().await?;
         let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&mut *transaction).await?;
         if users > 0 {
             return Err(Error::Conflict("Setup is already complete. Sign in instead."));
@@ -166,7 +166,7 @@ impl Accounts {
     pub async fn add_user_to_org(&self, org_name: &str, email: &str, password: &SecretString, role: Role, now: i64) -> Result<User> {
         let password_hash = hash_password(password.clone()).await?;
 
-        let mut transaction = self.store.pool().begin().await?;
+        let mut transaction = self.store.begin_write().await?;
         sqlx::query("INSERT INTO organizations (name, created_at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
             .bind(org_name)
             .bind(now)
@@ -185,7 +185,7 @@ impl Accounts {
     /// Adds a user to an existing organization (Settings → Members).
     pub async fn add_member(&self, org_id: i64, email: &str, password: &SecretString, role: Role, now: i64) -> Result<User> {
         let password_hash = hash_password(password.clone()).await?;
-        let mut transaction = self.store.pool().begin().await?;
+        let mut transaction = self.store.begin_write().await?;
         let user_id = insert_user(&mut transaction, org_id, email, &password_hash, role, now).await?;
         transaction.commit().await?;
         self.find_user(user_id).await?.ok_or(Error::NotFound("user"))
@@ -211,7 +211,7 @@ impl Accounts {
     /// Changes a user's role within `org_id`. The last admin cannot be demoted, so an
     /// organization never loses the ability to manage itself.
     pub async fn set_role(&self, org_id: i64, user_id: i64, role: Role) -> Result<()> {
-        let mut transaction = self.store.pool().begin().await?;
+        let mut transaction = self.store.begin_write().await?;
         let current = current_role(&mut transaction, org_id, user_id).await?;
         if current == Role::Admin && role == Role::Member && admin_count(&mut transaction, org_id).await? <= 1 {
             return Err(Error::Conflict("An organization needs at least one admin. Make another user an admin first."));
@@ -229,7 +229,7 @@ impl Accounts {
     /// Removes a user of `org_id`; their sessions end on their next request. The last admin
     /// cannot be removed.
     pub async fn remove_user(&self, org_id: i64, user_id: i64) -> Result<()> {
-        let mut transaction = self.store.pool().begin().await?;
+        let mut transaction = self.store.begin_write().await?;
         let current = current_role(&mut transaction, org_id, user_id).await?;
         if current == Role::Admin && admin_count(&mut transaction, org_id).await? <= 1 {
             return Err(Error::Conflict("An organization needs at least one admin. Make another user an admin first."));
@@ -359,7 +359,7 @@ async fn verify_password(password: SecretString, stored_hash: String) -> Result<
 }
 
 async fn insert_user(
-    transaction: &mut sqlx::Transaction<'_, sqlx::Any>,
+    transaction: &mut crate::store::WriteTransaction,
     org_id: i64,
     email: &str,
     password_hash: &str,
@@ -379,7 +379,7 @@ async fn insert_user(
     map_unique(inserted, "A user with this email already exists.")
 }
 
-async fn current_role(transaction: &mut sqlx::Transaction<'_, sqlx::Any>, org_id: i64, user_id: i64) -> Result<Role> {
+async fn current_role(transaction: &mut crate::store::WriteTransaction, org_id: i64, user_id: i64) -> Result<Role> {
     let role: Option<String> = sqlx::query_scalar("SELECT role FROM users WHERE id = $1 AND org_id = $2")
         .bind(user_id)
         .bind(org_id)
@@ -388,7 +388,7 @@ async fn current_role(transaction: &mut sqlx::Transaction<'_, sqlx::Any>, org_id
     role.as_deref().and_then(Role::parse).ok_or(Error::NotFound("user"))
 }
 
-async fn admin_count(transaction: &mut sqlx::Transaction<'_, sqlx::Any>, org_id: i64) -> Result<i64> {
+async fn admin_count(transaction: &mut crate::store::WriteTransaction, org_id: i64) -> Result<i64> {
     let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE org_id = $1 AND role = 'admin'")
         .bind(org_id)
         .fetch_one(&mut **transaction)

@@ -7,7 +7,9 @@
 //! is set, so a machine without credentials reports that at once instead of waiting on a metadata
 //! endpoint that does not exist.
 
+use std::collections::HashMap;
 use std::fmt;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use aws_config::default_provider::credentials::DefaultCredentialsChain;
@@ -267,6 +269,16 @@ pub struct Bedrock {
     http_client: SharedHttpClient,
     default_credentials: SharedCredentialsProvider,
     default_client: Client,
+    // Building an SDK client costs more than reading the stored row, so each organization's
+    // client is kept until its stored ciphertext changes (replace, delete or key rotation, also
+    // on another replica).
+    org_clients: Mutex<HashMap<i64, CachedClient>>,
+}
+
+/// An organization's client and the stored value it was built from.
+struct CachedClient {
+    sealed: String,
+    client: ResolvedClient,
 }
 
 impl fmt::Debug for Bedrock {
@@ -312,7 +324,13 @@ impl Bedrock {
         // The default client keeps the SDK's lazy identity cache, so temporary credentials from a
         // profile or web identity are fetched once and refreshed before they expire.
         let config = config_builder(&settings, &http_client).credentials_provider(default_credentials.clone()).build();
-        Self { default_client: Client::from_conf(config), settings, http_client, default_credentials }
+        Self {
+            default_client: Client::from_conf(config),
+            settings,
+            http_client,
+            default_credentials,
+            org_clients: Mutex::default(),
+        }
     }
 
     /// Returns the settings.
@@ -331,14 +349,31 @@ impl Bedrock {
     /// with the default credentials. Fails with [`Error::KeysUnreadable`] when saved keys cannot be
     /// decrypted, and never falls back to the default credentials then.
     pub async fn client_for(&self, keys: &Keys, org_id: i64) -> Result<ResolvedClient, Error> {
-        let Some((access_key_id, secret)) = keys.read_pair(org_id).await? else {
+        let Some(pair) = keys.sealed_pair(org_id).await? else {
+            self.cached_clients().remove(&org_id);
             return Ok(ResolvedClient { client: self.default_client.clone(), source: CredentialSource::Default });
         };
+        if let Some(cached) = self.cached_clients().get(&org_id).filter(|cached| cached.sealed == pair.sealed()) {
+            return Ok(cached.client.clone());
+        }
+
+        let secret = keys.open_pair(org_id, &pair).await?;
         let credentials =
-            Credentials::new(access_key_id.clone(), secret.expose_secret(), None, None, ORG_KEYS_PROVIDER);
+            Credentials::new(pair.access_key_id.clone(), secret.expose_secret(), None, None, ORG_KEYS_PROVIDER);
         let config =
             self.config_builder().credentials_provider(credentials).identity_cache(IdentityCache::no_cache()).build();
-        Ok(ResolvedClient { client: Client::from_conf(config), source: CredentialSource::OrgKeys { access_key_id } })
+        let client = ResolvedClient {
+            client: Client::from_conf(config),
+            source: CredentialSource::OrgKeys { access_key_id: pair.access_key_id.clone() },
+        };
+        self.cached_clients().insert(org_id, CachedClient { sealed: pair.sealed().to_owned(), client: client.clone() });
+        Ok(client)
+    }
+
+    fn cached_clients(&self) -> std::sync::MutexGuard<'_, HashMap<i64, CachedClient>> {
+        // The map holds no invariant that a panic elsewhere could break, so a poisoned lock is
+        // still usable.
+        self.org_clients.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Sends one Converse request for a single output token to the configured model, without

@@ -10,7 +10,9 @@ use secrecy::SecretString;
 use sqlx::Row;
 
 use crate::audit::{self, Actor, AuditAction, NewAuditEvent};
+use crate::checks::CheckRecord;
 use crate::crypto::Keyring;
+use crate::store::WriteTransaction;
 use crate::{Error, Result, Store};
 
 /// Field name bound into the associated data of the sealed secret access key.
@@ -27,11 +29,32 @@ pub enum KeyStatus {
     Unreadable { access_key_id: String, saved_at: i64 },
 }
 
-/// One `bedrock_keys` row; `sealed` is the encrypted secret.
-struct StoredRow {
-    access_key_id: String,
+/// An organization's key status with the facts the API Keys page shows beside it, read in one query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyOverview {
+    pub status: KeyStatus,
+    /// Whether the organization finished or skipped Guardian onboarding.
+    pub onboarding_completed: bool,
+    /// The latest connection check.
+    pub last_check: Option<CheckRecord>,
+    /// When Guardian last called Bedrock with the current keys.
+    pub keys_last_used_at: Option<i64>,
+}
+
+/// An organization's stored key pair with the secret still encrypted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SealedPair {
+    pub access_key_id: String,
     sealed: String,
     saved_at: i64,
+}
+
+impl SealedPair {
+    /// Returns the stored ciphertext. A replace or a master-key rotation changes it, so it
+    /// identifies one stored value.
+    pub fn sealed(&self) -> &str {
+        &self.sealed
+    }
 }
 
 /// A stored value of any organization, for the master-key maintenance commands.
@@ -96,28 +119,90 @@ impl Keys {
 
     /// Reads the organization's key status, checking that the stored secret still decrypts.
     pub async fn status(&self, org_id: i64) -> Result<KeyStatus> {
-        let Some(StoredRow { access_key_id, sealed, saved_at }) = self.fetch_row(org_id).await? else {
-            return Ok(KeyStatus::NotConfigured);
-        };
+        match self.fetch_row(org_id).await? {
+            Some(stored) => Ok(self.readable_status(org_id, stored).await),
+            None => Ok(KeyStatus::NotConfigured),
+        }
+    }
+
+    /// Names a stored pair `Configured` when its secret decrypts, otherwise `Unreadable`.
+    async fn readable_status(&self, org_id: i64, stored: SealedPair) -> KeyStatus {
+        let SealedPair { access_key_id, sealed, saved_at } = stored;
         match self.keyring.open(&sealed, org_id, SECRET_FIELD) {
-            Ok(_secret) => Ok(KeyStatus::Configured { access_key_id, saved_at }),
+            Ok(_secret) => KeyStatus::Configured { access_key_id, saved_at },
             Err(error) => {
                 self.report_unreadable(org_id, saved_at, &access_key_id, &error).await;
-                Ok(KeyStatus::Unreadable { access_key_id, saved_at })
+                KeyStatus::Unreadable { access_key_id, saved_at }
             }
         }
+    }
+
+    /// Reads the key status, the onboarding state, the latest check and when the keys were last
+    /// used, in one query. Fails with `NotFound` for an unknown organization.
+    pub async fn overview(&self, org_id: i64) -> Result<KeyOverview> {
+        let row = sqlx::query(
+            "SELECT o.onboarding_completed_at, k.access_key_id, k.sealed_secret, k.saved_at, k.last_used_at, \
+               c.outcome, c.succeeded, c.message, c.credential_source, c.access_key_id AS check_access_key_id, c.checked_at \
+             FROM organizations o \
+             LEFT JOIN bedrock_keys k ON k.org_id = o.id \
+             LEFT JOIN connection_checks c ON c.org_id = o.id \
+             WHERE o.id = $1",
+        )
+        .bind(org_id)
+        .fetch_optional(self.store.pool())
+        .await?
+        .ok_or(Error::NotFound("organization"))?;
+
+        let stored = match row.try_get::<Option<String>, _>("access_key_id")? {
+            Some(access_key_id) => Some(SealedPair {
+                access_key_id,
+                sealed: row.try_get("sealed_secret")?,
+                saved_at: row.try_get("saved_at")?,
+            }),
+            None => None,
+        };
+        let last_check = match row.try_get::<Option<String>, _>("outcome")? {
+            Some(outcome) => Some(CheckRecord {
+                outcome,
+                succeeded: row.try_get::<i64, _>("succeeded")? != 0,
+                message: row.try_get("message")?,
+                credential_source: row.try_get("credential_source")?,
+                access_key_id: row.try_get("check_access_key_id")?,
+                checked_at: row.try_get("checked_at")?,
+            }),
+            None => None,
+        };
+        let keys_last_used_at = row.try_get("last_used_at")?;
+        let onboarding_completed = row.try_get::<Option<i64>, _>("onboarding_completed_at")?.is_some();
+        let status = match stored {
+            Some(stored) => self.readable_status(org_id, stored).await,
+            None => KeyStatus::NotConfigured,
+        };
+        Ok(KeyOverview { status, onboarding_completed, last_check, keys_last_used_at })
     }
 
     /// Reads and decrypts the organization's key pair. Only the credential resolver and the
     /// master-key maintenance commands call this; pages use [`Keys::status`].
     pub async fn read_pair(&self, org_id: i64) -> Result<Option<(String, SecretString)>> {
-        let Some(StoredRow { access_key_id, sealed, saved_at }) = self.fetch_row(org_id).await? else {
+        let Some(pair) = self.sealed_pair(org_id).await? else {
             return Ok(None);
         };
-        match self.keyring.open(&sealed, org_id, SECRET_FIELD) {
-            Ok(secret) => Ok(Some((access_key_id, secret))),
+        let secret = self.open_pair(org_id, &pair).await?;
+        Ok(Some((pair.access_key_id, secret)))
+    }
+
+    /// Reads the organization's key pair without decrypting the secret.
+    pub async fn sealed_pair(&self, org_id: i64) -> Result<Option<SealedPair>> {
+        self.fetch_row(org_id).await
+    }
+
+    /// Decrypts the secret of a pair that [`Keys::sealed_pair`] read for `org_id`. Fails with
+    /// [`Error::KeysUnreadable`] when the master keys cannot decrypt it.
+    pub async fn open_pair(&self, org_id: i64, pair: &SealedPair) -> Result<SecretString> {
+        match self.keyring.open(&pair.sealed, org_id, SECRET_FIELD) {
+            Ok(secret) => Ok(secret),
             Err(error) => {
-                self.report_unreadable(org_id, saved_at, &access_key_id, &error).await;
+                self.report_unreadable(org_id, pair.saved_at, &pair.access_key_id, &error).await;
                 Err(Error::KeysUnreadable)
             }
         }
@@ -128,13 +213,13 @@ impl Keys {
         self.save_by(org_id, &Actor::system(), access_key_id, secret, now).await
     }
 
-    /// Saves the first key pair of an organization and records it in the audit trail. Fails
-    /// with a conflict when keys exist, so that a stale form never overwrites keys saved in the
-    /// meantime.
+    /// Saves the first key pair of an organization, records it in the audit trail and marks
+    /// onboarding as finished. Fails with a conflict when keys exist, so that a stale form never
+    /// overwrites keys saved in the meantime.
     pub async fn save_by(&self, org_id: i64, actor: &Actor, access_key_id: &str, secret: &SecretString, now: i64) -> Result<KeyStatus> {
         let sealed = self.keyring.seal(secret, org_id, SECRET_FIELD);
 
-        let mut transaction = self.store.pool().begin().await?;
+        let mut transaction = self.store.begin_write().await?;
         let inserted = sqlx::query(
             "INSERT INTO bedrock_keys (org_id, access_key_id, sealed_secret, saved_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (org_id) DO NOTHING",
@@ -158,6 +243,7 @@ impl Keys {
             occurred_at: now,
         };
         audit::record(&mut *transaction, &event).await?;
+        mark_onboarded(&mut transaction, org_id, now).await?;
         transaction.commit().await?;
 
         Ok(KeyStatus::Configured { access_key_id: access_key_id.to_owned(), saved_at: now })
@@ -169,11 +255,12 @@ impl Keys {
     }
 
     /// Replaces the organization's key pair in one transaction, so the old pair stays whole
-    /// until the new one is committed, and records the old and new key IDs.
+    /// until the new one is committed, records the old and new key IDs, and marks onboarding as
+    /// finished.
     pub async fn replace_by(&self, org_id: i64, actor: &Actor, access_key_id: &str, secret: &SecretString, now: i64) -> Result<Replaced> {
         let sealed = self.keyring.seal(secret, org_id, SECRET_FIELD);
 
-        let mut transaction = self.store.pool().begin().await?;
+        let mut transaction = self.store.begin_write().await?;
         // A no-op update first locks the row: SQLite takes its write lock at once, and a
         // PostgreSQL replace waits here for a concurrent one to commit. The next statement then
         // reads the key ID that this replace really overwrites, on both engines.
@@ -210,6 +297,7 @@ impl Keys {
         let (1, Some(previous_access_key_id)) = (updated.rows_affected(), previous_access_key_id) else {
             return Err(Error::NotFound("saved keys"));
         };
+        mark_onboarded(&mut transaction, org_id, now).await?;
         transaction.commit().await?;
 
         let status = KeyStatus::Configured { access_key_id: access_key_id.to_owned(), saved_at: now };
@@ -224,7 +312,7 @@ impl Keys {
     /// Deletes the organization's key pair and records it; Guardian then uses the default
     /// credentials. Returns the deleted access key ID.
     pub async fn delete_by(&self, org_id: i64, actor: &Actor, now: i64) -> Result<String> {
-        let mut transaction = self.store.pool().begin().await?;
+        let mut transaction = self.store.begin_write().await?;
         let deleted: Option<String> = sqlx::query_scalar("DELETE FROM bedrock_keys WHERE org_id = $1 RETURNING access_key_id")
             .bind(org_id)
             .fetch_optional(&mut *transaction)
@@ -259,7 +347,7 @@ impl Keys {
                 }
             };
             let resealed = self.keyring.seal(&secret, row.org_id, SECRET_FIELD);
-            let mut transaction = self.store.pool().begin().await?;
+            let mut transaction = self.store.begin_write().await?;
             // The value is only replaced if no request changed it since it was read.
             let updated = sqlx::query("UPDATE bedrock_keys SET sealed_secret = $3 WHERE org_id = $1 AND sealed_secret = $2")
                 .bind(row.org_id)
@@ -320,17 +408,13 @@ impl Keys {
 
     /// Records that the organization finished or skipped onboarding; the first time counts.
     pub async fn complete_onboarding(&self, org_id: i64, now: i64) -> Result<()> {
-        sqlx::query(
-            "UPDATE organizations SET onboarding_completed_at = $2 WHERE id = $1 AND onboarding_completed_at IS NULL",
-        )
-        .bind(org_id)
-        .bind(now)
-        .execute(self.store.pool())
-        .await?;
+        let mut transaction = self.store.begin_write().await?;
+        mark_onboarded(&mut transaction, org_id, now).await?;
+        transaction.commit().await?;
         Ok(())
     }
 
-    async fn fetch_row(&self, org_id: i64) -> Result<Option<StoredRow>> {
+    async fn fetch_row(&self, org_id: i64) -> Result<Option<SealedPair>> {
         let row = sqlx::query("SELECT access_key_id, sealed_secret, saved_at FROM bedrock_keys WHERE org_id = $1")
             .bind(org_id)
             .fetch_optional(self.store.pool())
@@ -338,7 +422,7 @@ impl Keys {
         let Some(row) = row else {
             return Ok(None);
         };
-        Ok(Some(StoredRow {
+        Ok(Some(SealedPair {
             access_key_id: row.try_get("access_key_id")?,
             sealed: row.try_get("sealed_secret")?,
             saved_at: row.try_get("saved_at")?,
@@ -369,4 +453,14 @@ impl Keys {
             tracing::warn!(org_id, %error, "could not record the unreadable keys in the audit trail");
         }
     }
+}
+
+/// Records that the organization finished onboarding, unless it had already.
+async fn mark_onboarded(transaction: &mut WriteTransaction, org_id: i64, now: i64) -> Result<()> {
+    sqlx::query("UPDATE organizations SET onboarding_completed_at = $2 WHERE id = $1 AND onboarding_completed_at IS NULL")
+        .bind(org_id)
+        .bind(now)
+        .execute(&mut **transaction)
+        .await?;
+    Ok(())
 }

@@ -363,6 +363,36 @@ async fn platform_chain_answers_quickly() {
 }
 
 #[tokio::test]
+async fn replaced_keys_get_new_client() {
+    let fixture = Fixture::new().await;
+    fixture.save_keys(&key_id(Outcome::Success), SECRET).await;
+    let bedrock = fixture.bedrock();
+    let first = bedrock.client_for(&fixture.keys, DEFAULT_ORG_ID).await.unwrap();
+    assert_eq!(bedrock.check_connection(&first).await, CheckOutcome::Success);
+
+    // The same Bedrock service, so a client kept from before the replace would sign with the old pair.
+    let new_key_id = key_id(Outcome::AccessDeniedInvoke);
+    fixture.keys.replace(DEFAULT_ORG_ID, &new_key_id, &SecretString::from(SECRET.to_owned()), SAVED_AT + 1).await.unwrap();
+    let second = bedrock.client_for(&fixture.keys, DEFAULT_ORG_ID).await.unwrap();
+
+    assert_eq!(second.source(), &CredentialSource::OrgKeys { access_key_id: new_key_id });
+    assert!(matches!(bedrock.check_connection(&second).await, CheckOutcome::MissingInvokePermission { .. }));
+}
+
+#[tokio::test]
+async fn deleted_keys_get_default_client() {
+    let fixture = Fixture::new().await;
+    fixture.save_keys(&key_id(Outcome::Success), SECRET).await;
+    let bedrock = fixture.bedrock();
+    bedrock.client_for(&fixture.keys, DEFAULT_ORG_ID).await.unwrap();
+
+    fixture.keys.delete(DEFAULT_ORG_ID).await.unwrap();
+    let client = bedrock.client_for(&fixture.keys, DEFAULT_ORG_ID).await.unwrap();
+
+    assert_eq!(client.source(), &CredentialSource::Default);
+}
+
+#[tokio::test]
 async fn unreadable_keys_never_fall_back() {
     let fixture = Fixture::new().await;
     fixture.save_keys(&key_id(Outcome::Success), SECRET).await;

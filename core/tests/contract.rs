@@ -56,6 +56,10 @@ contract!(
     list_users_scoped_and_sorted,
     checks_record_and_replace,
     checks_mark_keys_used,
+    overview_without_keys,
+    overview_reads_every_fact,
+    overview_unknown_org_not_found,
+    save_completes_onboarding,
     rate_limit_counts_window,
     rate_limit_concurrent_requests_count,
     closed_pool_is_unavailable,
@@ -587,6 +591,49 @@ async fn checks_mark_keys_used(db: TestDb) {
     assert_ne!(last_used, Some(NOW + 30));
     checks.mark_keys_used(DEFAULT_ORG_ID, NEW_ACCESS_KEY_ID, NOW + 40).await.unwrap();
     assert_eq!(checks.keys_last_used(DEFAULT_ORG_ID).await.unwrap(), Some(NOW + 40));
+}
+
+// Overview of the API Keys page
+
+async fn overview_without_keys(db: TestDb) {
+    let overview = keys(&db).overview(DEFAULT_ORG_ID).await.unwrap();
+
+    assert_eq!(overview.status, KeyStatus::NotConfigured);
+    assert!(!overview.onboarding_completed);
+    assert_eq!(overview.last_check, None);
+    assert_eq!(overview.keys_last_used_at, None);
+}
+
+async fn overview_reads_every_fact(db: TestDb) {
+    let keys = keys(&db);
+    let checks = Checks::new(db.store.clone());
+    keys.save(DEFAULT_ORG_ID, ACCESS_KEY_ID, &secret(SECRET), NOW).await.unwrap();
+    let check = check_record(false, Some(ACCESS_KEY_ID), NOW + 5);
+    checks.record(DEFAULT_ORG_ID, &check).await.unwrap();
+    checks.mark_keys_used(DEFAULT_ORG_ID, ACCESS_KEY_ID, NOW + 10).await.unwrap();
+
+    let overview = keys.overview(DEFAULT_ORG_ID).await.unwrap();
+
+    assert_eq!(overview.status, configured(ACCESS_KEY_ID, NOW));
+    assert!(overview.onboarding_completed);
+    assert_eq!(overview.last_check, Some(check));
+    assert_eq!(overview.keys_last_used_at, Some(NOW + 10));
+    let unreadable = Keys::new(db.store.clone(), keyring(8)).overview(DEFAULT_ORG_ID).await.unwrap();
+    assert_eq!(unreadable.status, KeyStatus::Unreadable { access_key_id: ACCESS_KEY_ID.to_owned(), saved_at: NOW });
+}
+
+async fn overview_unknown_org_not_found(db: TestDb) {
+    let overview = keys(&db).overview(9_999).await;
+
+    assert!(matches!(overview, Err(Error::NotFound("organization"))), "{overview:?}");
+}
+
+async fn save_completes_onboarding(db: TestDb) {
+    let keys = keys(&db);
+
+    keys.save(DEFAULT_ORG_ID, ACCESS_KEY_ID, &secret(SECRET), NOW).await.unwrap();
+
+    assert!(keys.onboarding_completed(DEFAULT_ORG_ID).await.unwrap());
 }
 
 async fn rate_limit_counts_window(db: TestDb) {

@@ -89,13 +89,10 @@ pub async fn key_status() -> Result<KeyStatusView, ApiError> {
     let keys = server::keys()?;
     let org_id = caller.org_id();
 
-    let checks = server::checks()?;
     let bedrock = server::bedrock()?;
 
-    let state = keys.status(org_id).await.map_err(server::map_error(org_id))?;
-    let onboarding_completed = keys.onboarding_completed(org_id).await.map_err(server::map_error(org_id))?;
-    let last_check = checks.latest(org_id).await.map_err(server::map_error(org_id))?;
-    let keys_last_used_at = checks.keys_last_used(org_id).await.map_err(server::map_error(org_id))?;
+    let guardian_core::keys::KeyOverview { status: state, onboarding_completed, last_check, keys_last_used_at } =
+        keys.overview(org_id).await.map_err(server::map_error(org_id))?;
     let now = guardian_core::unix_now();
     let max_age_days = server::policy()?.rotation_days;
     let rotation = match &state {
@@ -245,7 +242,6 @@ async fn store_keys(access_key: &str, access_secret: &SecretInput, mode: SaveMod
             .map(|replaced| (replaced.status, Some(replaced.previous_access_key_id))),
     };
     let (status, previous_access_key_id) = stored.map_err(server::map_error(org_id))?;
-    keys.complete_onboarding(org_id, now).await.map_err(server::map_error(org_id))?;
     tracing::info!(org_id, user_id = caller.user.id, access_key_id, ?mode, "Bedrock keys stored");
 
     let destination = if server::referer_path().starts_with("/onboarding") {

@@ -91,6 +91,9 @@ pub fn ApiKeysPage() -> impl IntoView {
                     }
                 })}
             </Transition>
+            // Outside the Transition, so that the entries load once per change rather than
+            // once per render of the panel.
+            <RecentAudit refresh=Signal::derive(move || test.version().get() + refresh.get() as usize)/>
         </section>
     }
 }
@@ -122,7 +125,6 @@ fn CredentialsPanel(
         <KeysState status=status.clone() replacing after_change/>
         {configured.then(|| view! { <LastUsed at=keys_last_used_at/> })}
         <ConnectionCheck action=test last_check=status.last_check can_test=can_manage/>
-        <RecentAudit refresh=test.version()/>
     }
 }
 
