@@ -54,10 +54,16 @@ export const UTC_TIME = /\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/;
 
 /**
  * The Playwright `test` with a `request` fixture that calls the server as the signed-in test
- * admin. Its requests carry the server's `Origin`, as a browser's form posts do, because the
- * server rejects state-changing requests that come from another origin.
+ * admin, and a leak scan that runs around every test. The `request` fixture's calls carry the
+ * server's `Origin`, as a browser's form posts do, because the server rejects state-changing
+ * requests that come from another origin.
+ *
+ * The leak scan reads every page and server function response of the test's browser context,
+ * headers and bodies, and fails the test when one contains a known secret in plaintext,
+ * URL-encoded or base64. Contexts that a test opens itself are not covered; the specs that use
+ * them capture their responses with `captureResponses`.
  */
-export const test = base.extend({
+export const test = base.extend<{ leakScan: void }>({
   request: async ({ playwright, baseURL }, use) => {
     const request = await playwright.request.newContext({
       baseURL,
@@ -67,7 +73,38 @@ export const test = base.extend({
     await use(request);
     await request.dispose();
   },
+  leakScan: [
+    async ({ context }, use) => {
+      const pending: Promise<CapturedResponse>[] = [];
+      context.on('response', (response) => {
+        const kind = responseKind(response);
+        if (kind !== null) {
+          pending.push(readResponse(response, kind));
+        }
+      });
+      await use();
+      for (const response of await Promise.all(pending)) {
+        for (const secret of ALL_SECRETS) {
+          for (const form of secretForms(secret)) {
+            const where = `${response.kind} ${response.url}`;
+            expect(response.headers, `${where} headers contain the ${form.name} secret`).not.toContain(form.text);
+            expect(response.body ?? '', `${where} body contains the ${form.name} secret`).not.toContain(form.text);
+          }
+        }
+      }
+    },
+    { auto: true },
+  ],
 });
+
+/** Encodings under which a leaked secret would still be readable. */
+export function secretForms(secret: string): { name: string; text: string }[] {
+  return [
+    { name: 'plaintext', text: secret },
+    { name: 'URL-encoded', text: encodeURIComponent(secret) },
+    { name: 'base64', text: Buffer.from(secret).toString('base64') },
+  ];
+}
 
 /**
  * Deletes the organization's keys so that a test starts from "not configured". The server
@@ -196,14 +233,20 @@ const BODY_READ_TIMEOUT_MS = 5_000;
 export function captureResponses(page: Page): { responses: () => Promise<CapturedResponse[]> } {
   const pending: Promise<CapturedResponse>[] = [];
   page.on('response', (response: Response) => {
-    const isDocument = response.request().resourceType() === 'document';
-    const isServerFunction = new URL(response.url()).pathname.startsWith('/api/');
-    if (!isDocument && !isServerFunction) {
-      return;
+    const kind = responseKind(response);
+    if (kind !== null) {
+      pending.push(readResponse(response, kind));
     }
-    pending.push(readResponse(response, isDocument ? 'document' : 'server function'));
   });
   return { responses: () => Promise.all(pending) };
+}
+
+/** Names a page or server function response; other responses (scripts, styles) give null. */
+function responseKind(response: Response): CapturedResponse['kind'] | null {
+  if (response.request().resourceType() === 'document') {
+    return 'document';
+  }
+  return new URL(response.url()).pathname.startsWith('/api/') ? 'server function' : null;
 }
 
 async function readResponse(response: Response, kind: CapturedResponse['kind']): Promise<CapturedResponse> {

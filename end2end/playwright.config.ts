@@ -36,8 +36,11 @@ export default defineConfig({
     {
       name: 'chromium',
       dependencies: ['sign-in'],
+      teardown: 'leak-scan',
       use: { storageState: ADMIN_STORAGE_STATE },
     },
+    // Scans the server log and data files once every browser test has run.
+    { name: 'leak-scan', testMatch: /leak-scan\.teardown\.ts/ },
   ],
   webServer: [
     {

@@ -124,10 +124,14 @@ impl Store {
     }
 
     /// Begins a transaction that writes. On SQLite it first waits for the other write
-    /// transactions of this process to end.
+    /// transactions of this process to end, for at most [`ACQUIRE_TIMEOUT`], and then fails
+    /// with `PoolTimedOut` as a pool wait would.
     pub async fn begin_write(&self) -> Result<WriteTransaction, sqlx::Error> {
         let writer = match self.engine {
-            Engine::Sqlite => Some(self.sqlite_writer.clone().lock_owned().await),
+            Engine::Sqlite => {
+                let lock = self.sqlite_writer.clone().lock_owned();
+                Some(tokio::time::timeout(ACQUIRE_TIMEOUT, lock).await.map_err(|_elapsed| sqlx::Error::PoolTimedOut)?)
+            }
             Engine::Postgres => None,
         };
         let transaction = self.pool.begin().await?;

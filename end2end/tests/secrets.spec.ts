@@ -19,19 +19,11 @@ import {
   fillKeyForm,
   gotoHydrated,
   resetKeys,
+  secretForms,
   waitForHydration,
   SAVED_KEY_ID,
 } from '../helpers';
 import { ADMIN_STORAGE_STATE } from '../test-env';
-
-/** Encodings under which a leaked secret would still be readable. */
-function secretForms(secret: string): { name: string; text: string }[] {
-  return [
-    { name: 'plaintext', text: secret },
-    { name: 'URL-encoded', text: encodeURIComponent(secret) },
-    { name: 'base64', text: Buffer.from(secret).toString('base64') },
-  ];
-}
 
 /** Runs the whole key lifecycle with JavaScript on, including invalid input that contains a secret. */
 async function runFlowWithJavaScript(page: Page): Promise<void> {
