@@ -180,8 +180,17 @@ impl CheckOutcome {
     }
 
     /// Describes what went wrong and what the operator should do next, for the settings page.
-    pub fn message(&self, region: &str, model_id: &str) -> String {
-        let endpoint = format!("bedrock-runtime.{region}.amazonaws.com");
+    pub fn message(&self, settings: &BedrockSettings) -> String {
+        let (region, model_id) = (&settings.region, &settings.model_id);
+        // An endpoint setting replaces the Region's endpoint, so the messages name what was called.
+        let endpoint = match &settings.endpoint {
+            Some(endpoint) => endpoint.clone(),
+            None => format!("bedrock-runtime.{region}.amazonaws.com"),
+        };
+        let connections = match &settings.endpoint {
+            Some(_) => "open connections to it",
+            None => "open HTTPS connections to it on port 443",
+        };
         match self {
             CheckOutcome::Success => format!("Connected: the model {model_id} responded in {region}."),
             CheckOutcome::UnrecognizedKey => "AWS does not recognize the access key ID. Check that the whole key ID \
@@ -232,8 +241,7 @@ impl CheckOutcome {
             ),
             CheckOutcome::Unreachable => format!(
                 "Could not connect to Amazon Bedrock at {endpoint}. Check that this server resolves the name and can \
-                 open HTTPS connections to it on port 443 (DNS, firewall, proxy), and that the Region {region} is \
-                 correct."
+                 {connections} (DNS, firewall, proxy), and that the Region {region} is correct."
             ),
             CheckOutcome::TimedOut => format!(
                 "Amazon Bedrock at {endpoint} did not answer in time. Check the network path to it (proxy, firewall) \
@@ -779,17 +787,32 @@ mod tests {
 
     #[test]
     fn messages_name_region_and_model() {
-        let region = "eu-west-1";
         let model = "eu.anthropic.claude-sonnet-4-20250514-v1:0";
-        assert!(CheckOutcome::ModelAccessDenied.message(region, model).contains(model));
-        assert!(CheckOutcome::Throttled.message(region, model).contains(region));
-        assert!(CheckOutcome::Unreachable.message(region, model).contains("bedrock-runtime.eu-west-1.amazonaws.com"));
+        let settings = BedrockSettings { region: "eu-west-1".to_owned(), model_id: model.to_owned(), ..BedrockSettings::default() };
+        assert!(CheckOutcome::ModelAccessDenied.message(&settings).contains(model));
+        assert!(CheckOutcome::Throttled.message(&settings).contains("eu-west-1"));
+        let unreachable = CheckOutcome::Unreachable.message(&settings);
+        assert!(unreachable.contains("bedrock-runtime.eu-west-1.amazonaws.com"), "{unreachable}");
+        assert!(unreachable.contains("port 443"), "{unreachable}");
         let other = CheckOutcome::Other {
             code: Some("InternalServerException".to_owned()),
             request_id: Some("req-1".to_owned()),
         };
-        assert!(other.message(region, model).contains("req-1"));
-        assert!(other.message(region, model).contains("InternalServerException"));
+        assert!(other.message(&settings).contains("req-1"));
+        assert!(other.message(&settings).contains("InternalServerException"));
+    }
+
+    #[test]
+    fn messages_name_endpoint_setting() {
+        let settings = BedrockSettings { endpoint: Some("https://bedrock.internal.example:8443".to_owned()), ..BedrockSettings::default() };
+
+        let unreachable = CheckOutcome::Unreachable.message(&settings);
+        let timed_out = CheckOutcome::TimedOut.message(&settings);
+
+        assert!(unreachable.contains("https://bedrock.internal.example:8443"), "{unreachable}");
+        assert!(!unreachable.contains("amazonaws.com"), "{unreachable}");
+        assert!(!unreachable.contains("port 443"), "{unreachable}");
+        assert!(timed_out.contains("https://bedrock.internal.example:8443"), "{timed_out}");
     }
 
     #[test]

@@ -50,7 +50,7 @@ pub async fn ask_guardian(question: String) -> Result<GuardianAnswer, ApiError> 
     let credentials = super::credentials_label(access_key_id.as_deref());
     let answer = result.map_err(|outcome| {
         tracing::warn!(org_id, outcome = outcome.kind(), "Guardian could not answer");
-        let advice = outcome.message(&settings.region, &settings.model_id);
+        let advice = outcome.message(settings);
         ApiError::Bedrock(format!("Guardian could not answer with {credentials}. {advice}"))
     })?;
     tracing::info!(

@@ -140,7 +140,7 @@ pub async fn test_connection() -> Result<CheckView, ApiError> {
     let record = CheckRecord {
         outcome: outcome.kind().to_owned(),
         succeeded: outcome.is_success(),
-        message: outcome.message(&settings.region, &settings.model_id),
+        message: outcome.message(settings),
         credential_source: credential_source.to_owned(),
         access_key_id,
         checked_at: guardian_core::unix_now(),
