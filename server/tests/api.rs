@@ -4,7 +4,6 @@
 
 use std::sync::{Arc, Mutex};
 
-use app::api::server::Policy;
 use app::api::{DeleteKeys, KeyStatusView, ReplaceKeys, SaveKeys, SkipOnboarding};
 use app::error::ApiError;
 use app::validation::validate_key_pair;
@@ -17,17 +16,17 @@ use guardian_core::accounts::{Accounts, LoginLimits, Role};
 use guardian_core::audit::AuditLog;
 use guardian_core::checks::Checks;
 use guardian_core::crypto::{Keyring, MasterKey};
-use guardian_core::{Bedrock, BedrockSettings, KeyStatus, Keys, Store, DEFAULT_ORG_ID};
-use leptos::config::LeptosOptions;
+use guardian_core::{KeyStatus, Keys, Store, DEFAULT_ORG_ID};
 use leptos::server_fn::ServerFn;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Value};
 use server::auth::SESSION_COOKIE;
-use server::router::{self, AppState, SessionSettings, MAX_BODY_BYTES};
-use server::security::PublicOrigin;
-use server::sessions::AnySessionStore;
+use server::router::MAX_BODY_BYTES;
 use tempfile::TempDir;
 use tower::ServiceExt;
+
+mod inprocess;
+use inprocess::{build_router, form, key_form, query_param, PUBLIC_ORIGIN, ROTATION_DAYS};
 
 const ACCESS_KEY_ID: &str = "AKIAIOSFODNN7EXAMPLE";
 const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
@@ -44,15 +43,9 @@ const DELETE_PATH: &str = "/api/keys/delete";
 const SKIP_PATH: &str = "/api/onboarding/skip";
 const SETTINGS_PAGE: &str = "/settings/ai/api-keys";
 const ONBOARDING_PAGE: &str = "/onboarding/access-keys";
-const PUBLIC_ORIGIN: &str = "http://127.0.0.1:3000";
 const ADMIN_EMAIL: &str = "admin@example.com";
 const MEMBER_EMAIL: &str = "member@example.com";
 const PASSWORD: &str = "a long test passphrase";
-/// Days after which saved keys are due for rotation, as the server's policy.
-const ROTATION_DAYS: i64 = 90;
-/// A Bedrock endpoint on the loopback discard port. No test here calls Bedrock, so nothing needs
-/// to listen there, and a call made by mistake fails at once.
-const BEDROCK_ENDPOINT: &str = "http://127.0.0.1:9";
 const SETTINGS_REFERER: &str = "http://127.0.0.1:3000/settings/ai/api-keys";
 const ONBOARDING_REFERER: &str = "http://127.0.0.1:3000/onboarding/access-keys";
 
@@ -94,28 +87,7 @@ impl TestApp {
         let checks = Checks::new(store.clone());
         let audit = AuditLog::new(store);
 
-        let session_store = AnySessionStore::open(&Store::sqlite_url(dir.path())).await.expect("open the session store");
-        let bedrock_settings = BedrockSettings {
-            endpoint: Some(BEDROCK_ENDPOINT.to_owned()),
-            allow_instance_metadata: false,
-            ..BedrockSettings::default()
-        };
-        let bedrock = Arc::new(Bedrock::new(bedrock_settings).await);
-
-        let site_root = dir.path().join("site");
-        let leptos_options =
-            LeptosOptions::builder().output_name("guardian").site_root(site_root.display().to_string()).build();
-        let router = router::build(AppState {
-            leptos_options,
-            keys: keys.clone(),
-            accounts: accounts.clone(),
-            checks,
-            audit,
-            policy: Policy { rotation_days: ROTATION_DAYS },
-            bedrock,
-            public_origin: PublicOrigin(PUBLIC_ORIGIN.to_owned()),
-            sessions: SessionSettings { store: session_store, idle_minutes: 60, secure_cookies: false },
-        });
+        let router = build_router(dir.path(), &keys, &accounts, &checks, &audit).await;
         Self { dir, keys, accounts, router, session_cookie }
     }
 
@@ -230,61 +202,6 @@ fn form_request(path: &str, form_body: &str) -> axum::http::request::Builder {
         .header(header::ORIGIN, PUBLIC_ORIGIN)
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         .header(header::CONTENT_LENGTH, form_body.len())
-}
-
-/// Encodes form fields as `application/x-www-form-urlencoded`.
-fn form(fields: &[(&str, &str)]) -> String {
-    fields
-        .iter()
-        .map(|(name, value)| format!("{}={}", percent_encode(name), percent_encode(value)))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-fn key_form(access_key: &str, access_secret: &str) -> String {
-    form(&[("access_key", access_key), ("access_secret", access_secret)])
-}
-
-fn percent_encode(text: &str) -> String {
-    text.bytes()
-        .map(|byte| match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'*' => (byte as char).to_string(),
-            _ => format!("%{byte:02X}"),
-        })
-        .collect()
-}
-
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut decoded = Vec::with_capacity(bytes.len());
-    let mut index = 0;
-    while index < bytes.len() {
-        match bytes[index] {
-            b'%' if index + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[index + 1..index + 3]).expect("ASCII hex digits");
-                decoded.push(u8::from_str_radix(hex, 16).expect("a percent escape"));
-                index += 3;
-            }
-            b'+' => {
-                decoded.push(b' ');
-                index += 1;
-            }
-            byte => {
-                decoded.push(byte);
-                index += 1;
-            }
-        }
-    }
-    String::from_utf8(decoded).expect("a UTF-8 query value")
-}
-
-/// Returns the decoded value of one query parameter of a URL.
-fn query_param(url: &str, name: &str) -> Option<String> {
-    let (_, query) = url.split_once('?')?;
-    query.split('&').find_map(|pair| {
-        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        (percent_decode(key) == name).then(|| percent_decode(value))
-    })
 }
 
 /// Decodes the server function error that a failed plain form post carries in its redirect.
@@ -845,8 +762,8 @@ async fn signed_out_page_redirects_to_login() {
         let response = app.get(path).await;
 
         assert!(response.status.is_redirection(), "{path}: {}", response.status);
-        let expected = format!("/login?next={}", percent_encode(path));
-        assert_eq!(response.location(), expected, "{path}");
+        assert_eq!(query_param(&response.location(), "next").as_deref(), Some(path), "{path}");
+        assert!(response.location().starts_with("/login?next=%2F"), "{path}: {}", response.location());
     }
 }
 

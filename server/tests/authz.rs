@@ -9,7 +9,6 @@
 use std::collections::BTreeSet;
 use std::sync::{Arc, Once};
 
-use app::api::server::Policy;
 use axum::body::{to_bytes, Body};
 use axum::http::{header, HeaderMap, Method, Request, StatusCode};
 use axum::Router;
@@ -17,16 +16,15 @@ use guardian_core::accounts::{Accounts, LoginLimits, Role};
 use guardian_core::audit::AuditLog;
 use guardian_core::checks::{CheckRecord, Checks};
 use guardian_core::crypto::{Keyring, MasterKey};
-use guardian_core::{Bedrock, BedrockSettings, KeyStatus, Keys, Store};
-use leptos::config::LeptosOptions;
+use guardian_core::{KeyStatus, Keys, Store};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 use server::auth::SESSION_COOKIE;
-use server::router::{self, AppState, SessionSettings};
-use server::security::PublicOrigin;
-use server::sessions::AnySessionStore;
 use tempfile::TempDir;
 use tower::ServiceExt;
+
+mod inprocess;
+use inprocess::{build_router, form, key_form, PUBLIC_ORIGIN};
 
 const KEY_A: &str = "AKIAIOSFODNN7EXAMPLE";
 const SECRET_A: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
@@ -48,10 +46,6 @@ const ADMIN_B_EMAIL: &str = "admin-b@example.com";
 const ADDED_EMAIL: &str = "added@example.com";
 const PASSWORD: &str = "a long test passphrase";
 
-const PUBLIC_ORIGIN: &str = "http://127.0.0.1:3000";
-const ROTATION_DAYS: i64 = 90;
-/// The loopback discard port: nothing listens there, so every Bedrock call is refused at once.
-const BEDROCK_ENDPOINT: &str = "http://127.0.0.1:9";
 const SECONDS_PER_DAY: i64 = 86_400;
 
 const LOGIN_PATH: &str = "/api/auth/login";
@@ -111,27 +105,7 @@ impl TestApp {
         let checks = Checks::new(store.clone());
         let audit = AuditLog::new(store.clone());
 
-        let session_store = AnySessionStore::open(&url).await.expect("open the session store");
-        let bedrock_settings = BedrockSettings {
-            endpoint: Some(BEDROCK_ENDPOINT.to_owned()),
-            allow_instance_metadata: false,
-            ..BedrockSettings::default()
-        };
-        let bedrock = Arc::new(Bedrock::new(bedrock_settings).await);
-        let site_root = dir.path().join("site");
-        let leptos_options =
-            LeptosOptions::builder().output_name("guardian").site_root(site_root.display().to_string()).build();
-        let router = router::build(AppState {
-            leptos_options,
-            keys: keys.clone(),
-            accounts: accounts.clone(),
-            checks: checks.clone(),
-            audit: audit.clone(),
-            policy: Policy { rotation_days: ROTATION_DAYS },
-            bedrock,
-            public_origin: PublicOrigin(PUBLIC_ORIGIN.to_owned()),
-            sessions: SessionSettings { store: session_store, idle_minutes: 60, secure_cookies: false },
-        });
+        let router = build_router(dir.path(), &keys, &accounts, &checks, &audit).await;
         Self { _dir: dir, store, keys, accounts, checks, audit, router }
     }
 
@@ -304,28 +278,6 @@ fn form_request(path: &str, form_body: &str) -> Request<Body> {
 
 fn page_request(path: &str) -> Request<Body> {
     Request::get(path).header(header::ACCEPT, "text/html").body(Body::empty()).unwrap()
-}
-
-/// Encodes form fields as `application/x-www-form-urlencoded`.
-fn form(fields: &[(&str, &str)]) -> String {
-    fields
-        .iter()
-        .map(|(name, value)| format!("{}={}", percent_encode(name), percent_encode(value)))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-fn key_form(access_key: &str, access_secret: &str) -> String {
-    form(&[("access_key", access_key), ("access_secret", access_secret)])
-}
-
-fn percent_encode(text: &str) -> String {
-    text.bytes()
-        .map(|byte| match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'*' => (byte as char).to_string(),
-            _ => format!("%{byte:02X}"),
-        })
-        .collect()
 }
 
 // ---------------------------------------------------------------------------------------------
