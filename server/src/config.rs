@@ -93,6 +93,11 @@ pub struct Settings {
     /// Saved keys older than this many days get a rotation reminder on the API Keys page.
     #[arg(long, env = "GUARDIAN_KEY_ROTATION_DAYS", default_value_t = 90, value_parser = clap::value_parser!(i64).range(1..=3650))]
     pub key_rotation_days: i64,
+    /// Reverse proxies whose `X-Forwarded-For` names the client, as comma-separated addresses or
+    /// networks (`10.0.0.0/8`). Without it the sign-in throttle counts per TCP peer, which
+    /// behind a proxy is the proxy for every user.
+    #[arg(long, env = "GUARDIAN_TRUSTED_PROXIES", value_parser = crate::client_address::TrustedProxies::parse)]
+    pub trusted_proxies: Option<crate::client_address::TrustedProxies>,
     /// Log format of the server's standard output.
     #[arg(long, env = "GUARDIAN_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,

@@ -2,6 +2,7 @@
 //! command line; integration tests build the same router through [`router::build`].
 
 pub mod auth;
+pub mod client_address;
 pub mod commands;
 pub mod config;
 pub mod router;

@@ -22,6 +22,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::auth;
+use crate::client_address::{resolve_client_address, TrustedProxies};
 use crate::security::{reject_cross_site, PublicOrigin};
 use crate::sessions::AnySessionStore;
 
@@ -42,6 +43,7 @@ pub struct AppState {
     pub bedrock: Arc<Bedrock>,
     pub public_origin: PublicOrigin,
     pub sessions: SessionSettings,
+    pub trusted_proxies: TrustedProxies,
 }
 
 /// The session store and the session cookie's settings.
@@ -86,6 +88,7 @@ pub fn build(state: AppState) -> Router {
         .layer(session_layer)
         .layer(middleware::from_fn_with_state(state.public_origin.clone(), reject_cross_site))
         .layer(middleware::from_fn(buffer_request_body))
+        .layer(middleware::from_fn_with_state(state.trusted_proxies.clone(), resolve_client_address))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         // The header layers wrap every layer that can answer on its own (413, 403, redirects to
         // the sign-in page, 503), so those responses carry the headers too.

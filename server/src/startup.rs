@@ -142,6 +142,7 @@ pub async fn serve(settings: &Settings) -> Result<(), StartupError> {
             idle_minutes: settings.session_idle_minutes,
             secure_cookies: settings.secure_cookies(),
         },
+        trusted_proxies: settings.trusted_proxies.clone().unwrap_or_default(),
     });
 
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|source| StartupError::Listen { addr, source })?;

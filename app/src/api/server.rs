@@ -125,10 +125,15 @@ pub fn session() -> Result<tower_sessions::Session, ApiError> {
     })
 }
 
+/// The client's IP address, which the server's middleware resolves from the TCP peer and,
+/// behind trusted proxies, `X-Forwarded-For`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientAddress(pub std::net::IpAddr);
+
 /// Returns the client's address, for sign-in throttling.
 pub fn client_address() -> String {
     use_context::<http::request::Parts>()
-        .and_then(|parts| parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|info| info.0.ip().to_string()))
+        .and_then(|parts| parts.extensions.get::<ClientAddress>().map(|address| address.0.to_string()))
         .unwrap_or_else(|| "unknown".to_owned())
 }
 

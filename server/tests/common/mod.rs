@@ -219,6 +219,15 @@ impl Server {
 
     /// Starts the server like [`Server::start`], appending its output to `log_path`.
     pub async fn start_with_log(dirs: &ServerDirs, keys: &MasterKeys, log_path: &Path) -> Self {
+        Self::spawn(dirs, keys, log_path, &[]).await
+    }
+
+    /// Starts the server like [`Server::start`], with extra environment variables.
+    pub async fn start_with_env(dirs: &ServerDirs, keys: &MasterKeys, env: &[(&str, &str)]) -> Self {
+        Self::spawn(dirs, keys, &dirs.root.path().join("server.log"), env).await
+    }
+
+    async fn spawn(dirs: &ServerDirs, keys: &MasterKeys, log_path: &Path, env: &[(&str, &str)]) -> Self {
         let log = std::fs::OpenOptions::new().create(true).append(true).open(log_path).expect("open the server log");
         let log_start = log.metadata().map(|metadata| metadata.len()).unwrap_or(0);
         let port = free_port();
@@ -231,6 +240,7 @@ impl Server {
             .env("LEPTOS_SITE_PKG_DIR", "pkg")
             .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
             .env("LEPTOS_ENV", "PROD")
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("clone the log file"))
             .stderr(log)

@@ -11,6 +11,7 @@ use guardian_core::audit::AuditLog;
 use guardian_core::checks::Checks;
 use guardian_core::{Bedrock, BedrockSettings, Keys, Store};
 use leptos::config::LeptosOptions;
+use server::client_address::TrustedProxies;
 use server::router::{self, AppState, SessionSettings};
 use server::security::PublicOrigin;
 use server::sessions::AnySessionStore;
@@ -42,6 +43,7 @@ pub async fn build_router(dir: &Path, keys: &Keys, accounts: &Accounts, checks: 
         bedrock,
         public_origin: PublicOrigin(PUBLIC_ORIGIN.to_owned()),
         sessions: SessionSettings { store: session_store, idle_minutes: 60, secure_cookies: false },
+        trusted_proxies: TrustedProxies::default(),
     })
 }
 
