@@ -447,9 +447,23 @@ fn every_outcome_has_a_message() {
         CheckOutcome::NoDefaultCredentials,
         CheckOutcome::Other { code: None, request_id: None },
     ];
+    let settings = BedrockSettings::default();
     for outcome in outcomes {
-        let message = outcome.message("us-east-1", DEFAULT_MODEL_ID);
+        let message = outcome.message(&settings);
         assert!(message.ends_with('.'), "{outcome:?}: {message}");
         assert_eq!(outcome.is_success(), outcome == CheckOutcome::Success, "{outcome:?}");
+    }
+}
+
+#[test]
+fn unreachable_message_names_the_configured_endpoint() {
+    let default = CheckOutcome::Unreachable.message(&BedrockSettings::default());
+    assert!(default.contains("bedrock-runtime.us-east-1.amazonaws.com"), "{default}");
+
+    let custom = settings_for("http://127.0.0.1:9");
+    for outcome in [CheckOutcome::Unreachable, CheckOutcome::TimedOut] {
+        let message = outcome.message(&custom);
+        assert!(message.contains("http://127.0.0.1:9"), "{outcome:?}: {message}");
+        assert!(!message.contains("amazonaws.com"), "{outcome:?}: {message}");
     }
 }
