@@ -74,8 +74,6 @@ pub async fn authenticate(State(accounts): State<Accounts>, session: Session, mu
     next.run(request).await
 }
 
-/// Answers 503: as the server functions' JSON error for calls from the WASM client, which
-/// decodes every error body as JSON, and as plain text for pages and form posts.
 /// Seconds between two saves of an active session.
 const SESSION_TOUCH_SECS: i64 = 300;
 /// Session key of the last time the session was saved for activity.
@@ -94,6 +92,8 @@ async fn touch_session(session: &Session) {
     }
 }
 
+/// Answers 503: as the server functions' JSON error for calls from the WASM client, which
+/// decodes every error body as JSON, and as plain text for pages and form posts.
 fn unavailable(request: &Request) -> Response {
     let accepts_html = request
         .headers()

@@ -61,9 +61,12 @@ impl AnySessionStore {
     pub async fn open(url: &str) -> Result<Self, SessionStoreError> {
         match Engine::from_url(url) {
             Some(Engine::Sqlite) => {
+                // A SQLite connection is a file handle that cannot go stale, so the ping that
+                // sqlx runs before each use by default would only add a round trip per request.
                 let pool = SqlitePoolOptions::new()
                     .max_connections(MAX_CONNECTIONS)
                     .acquire_timeout(ACQUIRE_TIMEOUT)
+                    .test_before_acquire(false)
                     .connect(url)
                     .await
                     .map_err(SessionStoreError::Connect)?;
