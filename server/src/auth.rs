@@ -92,8 +92,8 @@ async fn touch_session(session: &Session) {
     }
 }
 
-/// Answers 503: as the server functions' JSON error for calls from the WASM client, which
-/// decodes every error body as JSON, and as plain text for pages and form posts.
+/// Returns a 503 response: the server functions' JSON error to calls from the WASM client, which
+/// decodes every error body as JSON, and plain text to pages and form posts.
 fn unavailable(request: &Request) -> Response {
     let accepts_html = request
         .headers()
