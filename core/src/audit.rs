@@ -73,6 +73,17 @@ pub struct AuditEvent {
     pub outcome: String,
 }
 
+/// One page of an organization's audit trail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditPageRows {
+    /// The page's entries, newest first.
+    pub events: Vec<AuditEvent>,
+    /// The page returned, counted from 1.
+    pub page: i64,
+    /// Number of all the organization's entries.
+    pub total: i64,
+}
+
 /// Inserts an entry on `executor`, usually the transaction of the change it records.
 pub async fn record<'e, E>(executor: E, event: &NewAuditEvent<'_>) -> Result<()>
 where
@@ -114,8 +125,34 @@ impl AuditLog {
 
     /// Returns up to `limit` entries of the organization, newest first, skipping `offset`.
     pub async fn list(&self, org_id: i64, limit: i64, offset: i64) -> Result<Vec<AuditEvent>> {
+        let (events, _) = self.list_with_total(org_id, limit, offset).await?;
+        Ok(events)
+    }
+
+    /// Returns page `page` (counted from 1) of `page_size` entries, newest first. A page past
+    /// the end gives the last page, and a page below 1 the first.
+    pub async fn page(&self, org_id: i64, page: i64, page_size: i64) -> Result<AuditPageRows> {
+        let page_size = page_size.max(1);
+        let page = page.max(1);
+        let offset = (page - 1).saturating_mul(page_size);
+        let (events, total) = self.list_with_total(org_id, page_size, offset).await?;
+        if !events.is_empty() || page == 1 {
+            return Ok(AuditPageRows { events, page, total });
+        }
+
+        // An empty page past the end carries no total, so it takes a count and a second read.
+        let total = self.count(org_id).await?;
+        let last_page = ((total + page_size - 1) / page_size).max(1);
+        let (events, total) = self.list_with_total(org_id, page_size, (last_page - 1) * page_size).await?;
+        Ok(AuditPageRows { events, page: last_page, total })
+    }
+
+    /// Reads entries like [`AuditLog::list`], with the number of all the organization's entries
+    /// from the same query (0 when no row is returned).
+    async fn list_with_total(&self, org_id: i64, limit: i64, offset: i64) -> Result<(Vec<AuditEvent>, i64)> {
         let rows = sqlx::query(
-            "SELECT id, occurred_at, actor_email, action, access_key_id, previous_access_key_id, outcome \
+            "SELECT id, occurred_at, actor_email, action, access_key_id, previous_access_key_id, outcome, \
+             COUNT(*) OVER () AS total \
              FROM audit_events WHERE org_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3",
         )
         .bind(org_id)
@@ -123,7 +160,12 @@ impl AuditLog {
         .bind(offset)
         .fetch_all(self.store.pool())
         .await?;
-        rows.iter()
+        let total = match rows.first() {
+            Some(row) => row.try_get("total")?,
+            None => 0,
+        };
+        let events = rows
+            .iter()
             .map(|row| {
                 Ok(AuditEvent {
                     id: row.try_get("id")?,
@@ -135,7 +177,8 @@ impl AuditLog {
                     outcome: row.try_get("outcome")?,
                 })
             })
-            .collect()
+            .collect::<Result<_>>()?;
+        Ok((events, total))
     }
 
     /// Counts the organization's entries.

@@ -7,7 +7,7 @@ mod support;
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use guardian_core::audit::AuditLog;
+use guardian_core::audit::{Actor, AuditAction, AuditLog, AuditPageRows, NewAuditEvent};
 use guardian_core::accounts::{Accounts, LoginError, LoginLimits, Role, User};
 use guardian_core::checks::{CheckRecord, Checks, RateLimit};
 use guardian_core::crypto::{Keyring, MasterKey};
@@ -60,6 +60,7 @@ contract!(
     overview_reads_every_fact,
     overview_unknown_org_not_found,
     save_completes_onboarding,
+    audit_page_counts_and_clamps,
     rate_limit_counts_window,
     rate_limit_concurrent_requests_count,
     closed_pool_is_unavailable,
@@ -634,6 +635,52 @@ async fn save_completes_onboarding(db: TestDb) {
     keys.save(DEFAULT_ORG_ID, ACCESS_KEY_ID, &secret(SECRET), NOW).await.unwrap();
 
     assert!(keys.onboarding_completed(DEFAULT_ORG_ID).await.unwrap());
+}
+
+async fn audit_page_counts_and_clamps(db: TestDb) {
+    let audit = AuditLog::new(db.store.clone());
+    let other_org = add_user(&accounts(&db), "Other", "admin@other.example", Role::Admin).await.org_id;
+    let actor = Actor::system();
+    for (org_id, entries) in [(DEFAULT_ORG_ID, 5), (other_org, 3)] {
+        for occurred_at in NOW..NOW + entries {
+            let event = NewAuditEvent {
+                org_id,
+                actor: &actor,
+                action: AuditAction::Checked,
+                access_key_id: None,
+                previous_access_key_id: None,
+                outcome: "ok",
+                occurred_at,
+            };
+            audit.record(&event).await.unwrap();
+        }
+    }
+
+    let first = audit.page(DEFAULT_ORG_ID, 1, 2).await.unwrap();
+    assert_eq!(occurred_at(&first), [NOW + 4, NOW + 3]);
+    assert_eq!((first.page, first.total), (1, 5));
+
+    let last = audit.page(DEFAULT_ORG_ID, 3, 2).await.unwrap();
+    assert_eq!(occurred_at(&last), [NOW]);
+    assert_eq!((last.page, last.total), (3, 5));
+
+    let past_end = audit.page(DEFAULT_ORG_ID, i64::MAX, 2).await.unwrap();
+    assert_eq!(past_end, last, "a page past the end gives the last page");
+
+    let below_one = audit.page(DEFAULT_ORG_ID, -4, 2).await.unwrap();
+    assert_eq!(below_one, first, "a page below 1 gives the first page");
+
+    let other = audit.page(other_org, 1, 20).await.unwrap();
+    assert_eq!((other.events.len(), other.total), (3, 3));
+
+    let empty_org = add_user(&accounts(&db), "Empty", "admin@empty.example", Role::Admin).await.org_id;
+    let empty = audit.page(empty_org, 7, 20).await.unwrap();
+    assert_eq!(empty.events, []);
+    assert_eq!((empty.page, empty.total), (1, 0));
+}
+
+fn occurred_at(rows: &AuditPageRows) -> Vec<i64> {
+    rows.events.iter().map(|event| event.occurred_at).collect()
 }
 
 async fn rate_limit_counts_window(db: TestDb) {

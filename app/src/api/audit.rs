@@ -41,11 +41,10 @@ pub async fn audit_trail(page: i64, page_size: Option<i64>) -> Result<AuditPage,
     let org_id = caller.org_id();
 
     let page_size = page_size.unwrap_or(AUDIT_PAGE_SIZE).clamp(1, 100);
-    let total = audit.count(org_id).await.map_err(server::map_error(org_id))?;
-    let total_pages = ((total + page_size - 1) / page_size).max(1);
-    let page = page.clamp(1, total_pages);
-    let events = audit.list(org_id, page_size, (page - 1) * page_size).await.map_err(server::map_error(org_id))?;
-    let entries = events
+    let rows = audit.page(org_id, page, page_size).await.map_err(server::map_error(org_id))?;
+    let total_pages = ((rows.total + page_size - 1) / page_size).max(1);
+    let entries = rows
+        .events
         .into_iter()
         .map(|event| AuditEntryView {
             id: event.id,
@@ -57,5 +56,5 @@ pub async fn audit_trail(page: i64, page_size: Option<i64>) -> Result<AuditPage,
             outcome: event.outcome,
         })
         .collect();
-    Ok(AuditPage { entries, page, total_pages })
+    Ok(AuditPage { entries, page: rows.page, total_pages })
 }
