@@ -41,6 +41,7 @@ const SAVE_PATH: &str = "/api/keys/save";
 const REPLACE_PATH: &str = "/api/keys/replace";
 const DELETE_PATH: &str = "/api/keys/delete";
 const SKIP_PATH: &str = "/api/onboarding/skip";
+const AUDIT_PATH: &str = "/api/keys/audit";
 const SETTINGS_PAGE: &str = "/settings/ai/api-keys";
 const ONBOARDING_PAGE: &str = "/onboarding/access-keys";
 const ADMIN_EMAIL: &str = "admin@example.com";
@@ -668,6 +669,29 @@ async fn pages_render() {
         assert!(content_type.starts_with("text/html"), "{path}: {content_type}");
         assert!(response.body.contains("</html>"), "{path}: the page is incomplete");
     }
+}
+
+#[tokio::test]
+async fn audit_trail_pages_newest_first() {
+    let app = TestApp::new().await;
+    app.save(ACCESS_KEY_ID, SECRET).await;
+    let response = app.call(REPLACE_PATH, &key_form(NEW_ACCESS_KEY_ID, NEW_SECRET)).await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.body);
+
+    let first = app.call(AUDIT_PATH, &form(&[("page", "1"), ("page_size", "1")])).await;
+    let past_end = app.call(AUDIT_PATH, &form(&[("page", "9223372036854775807"), ("page_size", "1")])).await;
+
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    let first = first.json();
+    assert_eq!(first["entries"][0]["action"], "replaced");
+    assert_eq!((first["page"].as_i64(), first["total_pages"].as_i64()), (Some(1), Some(2)));
+    assert_eq!(past_end.status, StatusCode::OK, "{}", past_end.body);
+    let past_end = past_end.json();
+    assert_eq!(past_end["entries"][0]["action"], "saved");
+    assert_eq!((past_end["page"].as_i64(), past_end["total_pages"].as_i64()), (Some(2), Some(2)));
+    let page = app.get("/settings/ai/api-keys/audit?page=9223372036854775807").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Page 1 of 1"), "{}", page.body);
 }
 
 #[tokio::test]
