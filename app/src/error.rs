@@ -94,7 +94,7 @@ impl ApiError {
         match error {
             Error::Unauthorized => ApiError::Unauthorized,
             Error::Forbidden => ApiError::Forbidden,
-            Error::NotFound(what) => ApiError::NotFound(format!("No {what} were found. Reload the page.")),
+            Error::NotFound(what) => ApiError::NotFound(format!("The {what} could not be found. Reload the page.")),
             Error::Conflict(message) => ApiError::Conflict(message.into()),
             Error::KeysUnreadable => ApiError::KeysUnreadable,
             Error::Unavailable(source) => {

@@ -243,6 +243,7 @@ impl Keys {
             occurred_at: now,
         };
         audit::record(&mut *transaction, &event).await?;
+        forget_last_check(&mut transaction, org_id).await?;
         mark_onboarded(&mut transaction, org_id, now).await?;
         transaction.commit().await?;
 
@@ -255,8 +256,8 @@ impl Keys {
     }
 
     /// Replaces the organization's key pair in one transaction, so the old pair stays whole
-    /// until the new one is committed, records the old and new key IDs, and marks onboarding as
-    /// finished.
+    /// until the new one is committed, records the old and new key IDs, forgets the last
+    /// connection check, and marks onboarding as finished.
     pub async fn replace_by(&self, org_id: i64, actor: &Actor, access_key_id: &str, secret: &SecretString, now: i64) -> Result<Replaced> {
         let sealed = self.keyring.seal(secret, org_id, SECRET_FIELD);
 
@@ -297,6 +298,7 @@ impl Keys {
         let (1, Some(previous_access_key_id)) = (updated.rows_affected(), previous_access_key_id) else {
             return Err(Error::NotFound("saved keys"));
         };
+        forget_last_check(&mut transaction, org_id).await?;
         mark_onboarded(&mut transaction, org_id, now).await?;
         transaction.commit().await?;
 
@@ -330,6 +332,7 @@ impl Keys {
             occurred_at: now,
         };
         audit::record(&mut *transaction, &event).await?;
+        forget_last_check(&mut transaction, org_id).await?;
         transaction.commit().await?;
         Ok(access_key_id)
     }
@@ -453,6 +456,16 @@ impl Keys {
             tracing::warn!(org_id, %error, "could not record the unreadable keys in the audit trail");
         }
     }
+}
+
+/// Removes the stored result of the latest connection check, which described the credentials
+/// that a save, replace or delete puts out of use. The audit trail keeps the check.
+async fn forget_last_check(transaction: &mut WriteTransaction, org_id: i64) -> Result<()> {
+    sqlx::query("DELETE FROM connection_checks WHERE org_id = $1")
+        .bind(org_id)
+        .execute(&mut **transaction)
+        .await?;
+    Ok(())
 }
 
 /// Records that the organization finished onboarding, unless it had already.

@@ -59,6 +59,7 @@ contract!(
     overview_without_keys,
     overview_reads_every_fact,
     overview_unknown_org_not_found,
+    key_changes_forget_last_check,
     save_completes_onboarding,
     audit_page_counts_and_clamps,
     rate_limit_counts_window,
@@ -627,6 +628,24 @@ async fn overview_unknown_org_not_found(db: TestDb) {
     let overview = keys(&db).overview(9_999).await;
 
     assert!(matches!(overview, Err(Error::NotFound("organization"))), "{overview:?}");
+}
+
+async fn key_changes_forget_last_check(db: TestDb) {
+    let keys = keys(&db);
+    let checks = Checks::new(db.store.clone());
+    let last_check = || async { checks.latest(DEFAULT_ORG_ID).await.unwrap() };
+
+    checks.record(DEFAULT_ORG_ID, &check_record(false, None, NOW)).await.unwrap();
+    keys.save(DEFAULT_ORG_ID, ACCESS_KEY_ID, &secret(SECRET), NOW + 1).await.unwrap();
+    assert_eq!(last_check().await, None, "save");
+
+    checks.record(DEFAULT_ORG_ID, &check_record(false, Some(ACCESS_KEY_ID), NOW + 2)).await.unwrap();
+    keys.replace(DEFAULT_ORG_ID, ACCESS_KEY_ID, &secret(NEW_SECRET), NOW + 3).await.unwrap();
+    assert_eq!(last_check().await, None, "replace");
+
+    checks.record(DEFAULT_ORG_ID, &check_record(true, Some(ACCESS_KEY_ID), NOW + 4)).await.unwrap();
+    keys.delete(DEFAULT_ORG_ID).await.unwrap();
+    assert_eq!(last_check().await, None, "delete");
 }
 
 async fn save_completes_onboarding(db: TestDb) {

@@ -47,6 +47,28 @@ test('admin adds a member who sees no controls', async ({ page, browser, request
   await context.close();
 });
 
+test('taken email shows server message under field', async ({ page }) => {
+  const email = `taken-${Date.now()}@e2e.example.com`;
+  const emailField = page.getByLabel('Email');
+  const emailError = page.locator('#member-email-error');
+
+  await gotoHydrated(page, '/settings/members');
+  await emailField.fill(email);
+  await page.getByLabel('Initial password').fill(MEMBER_PASSWORD);
+  await page.getByRole('button', { name: 'Add user' }).click();
+  await expect(page.locator('table.members')).toContainText(email);
+
+  // The field passed the browser's validation once, so only the server knows the email is taken.
+  await emailField.fill(email);
+  await page.getByLabel('Initial password').fill(MEMBER_PASSWORD);
+  await page.getByRole('button', { name: 'Add user' }).click();
+  await expect(emailError).toHaveText('A user with this email already exists.');
+  await expect(emailField).toHaveValue(email);
+
+  await emailField.fill(`other-${email}`);
+  await expect(emailError).toBeEmpty();
+});
+
 test('wrong password says invalid email or password', async ({ browser, baseURL }) => {
   const context = await browser.newContext({ storageState: SIGNED_OUT, baseURL });
   const page = await context.newPage();

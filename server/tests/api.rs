@@ -51,7 +51,7 @@ const SETTINGS_REFERER: &str = "http://127.0.0.1:3000/settings/ai/api-keys";
 const ONBOARDING_REFERER: &str = "http://127.0.0.1:3000/onboarding/access-keys";
 
 const CONFLICT_MESSAGE: &str = "Keys were saved in the meantime. Reload the page, then use Replace.";
-const NOT_FOUND_MESSAGE: &str = "No saved keys were found. Reload the page.";
+const NOT_FOUND_MESSAGE: &str = "The saved keys could not be found. Reload the page.";
 const MALFORMED_FORM_MESSAGE: &str = "The form was incomplete or malformed. Reload the page and try again.";
 
 /// The router on its own SQLite file, the services behind it for checking what is stored, and the
@@ -423,6 +423,23 @@ async fn replace_swaps_keys() {
     assert_eq!(body, stored_json(NEW_ACCESS_KEY_ID, saved_at, Some(ACCESS_KEY_ID)));
     assert_eq!(app.stored().await, KeyStatus::Configured { access_key_id: NEW_ACCESS_KEY_ID.into(), saved_at });
     assert_eq!(app.stored_secret().await.as_deref(), Some(NEW_SECRET));
+}
+
+#[tokio::test]
+async fn replace_with_same_key_id_names_no_previous() {
+    let app = TestApp::new().await;
+    app.save(ACCESS_KEY_ID, SECRET).await;
+    let before = guardian_core::unix_now();
+
+    let response = app.call(REPLACE_PATH, &key_form(ACCESS_KEY_ID, NEW_SECRET)).await;
+    let form_post = app.submit(REPLACE_PATH, &key_form(ACCESS_KEY_ID, SECRET), SETTINGS_REFERER).await;
+
+    assert_eq!(response.status, StatusCode::OK, "{}", response.body);
+    let body = response.json();
+    let saved_at = saved_at_in(&body, before..=guardian_core::unix_now());
+    assert_eq!(body, stored_json(ACCESS_KEY_ID, saved_at, None));
+    assert_eq!(form_post.location(), "/settings/ai/api-keys?saved=1");
+    assert_eq!(app.stored_secret().await.as_deref(), Some(SECRET));
 }
 
 #[tokio::test]

@@ -39,7 +39,8 @@ pub struct KeyStatusView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoredKeys {
     pub state: KeyState,
-    /// The access key ID that a replace took the place of; it should be deactivated in IAM.
+    /// The access key ID that a replace took the place of, which should be deactivated in IAM.
+    /// None after a save, and after a replace that kept the key ID with a new secret.
     pub previous_access_key_id: Option<String>,
 }
 
@@ -239,7 +240,8 @@ async fn store_keys(access_key: &str, access_secret: &SecretInput, mode: SaveMod
         SaveMode::Replace => keys
             .replace_by(org_id, &actor, &access_key_id, &secret, now)
             .await
-            .map(|replaced| (replaced.status, Some(replaced.previous_access_key_id))),
+            // A new secret for the same key ID leaves no old access key to retire in IAM.
+            .map(|replaced| (replaced.status, Some(replaced.previous_access_key_id).filter(|previous| *previous != access_key_id))),
     };
     let (status, previous_access_key_id) = stored.map_err(server::map_error(org_id))?;
     tracing::info!(org_id, user_id = caller.user.id, access_key_id, ?mode, "Bedrock keys stored");

@@ -76,18 +76,21 @@ fn AuditTable(entries: Vec<AuditEntryView>) -> impl IntoView {
     }
     let rows = entries.into_iter().map(|entry| view! { <AuditRow entry/> }).collect_view();
     view! {
-        <table class="audit-table">
-            <thead>
-                <tr>
-                    <th scope="col">"When (UTC)"</th>
-                    <th scope="col">"Who"</th>
-                    <th scope="col">"What"</th>
-                    <th scope="col">"Access Key ID"</th>
-                    <th scope="col">"Outcome"</th>
-                </tr>
-            </thead>
-            <tbody>{rows}</tbody>
-        </table>
+        // Focusable, so that keyboard users can scroll the table on a narrow screen.
+        <div class="table-scroll" tabindex="0" role="region" aria-label="Audit entries">
+            <table class="audit-table">
+                <thead>
+                    <tr>
+                        <th scope="col">"When (UTC)"</th>
+                        <th scope="col">"Who"</th>
+                        <th scope="col">"What"</th>
+                        <th scope="col">"Access Key ID"</th>
+                        <th scope="col">"Outcome"</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
     }
     .into_any()
 }

@@ -13,17 +13,25 @@ pub struct FieldState {
     /// Set once the field was left with a value or the form was submitted; from then on its
     /// message follows every keystroke.
     pub checked: RwSignal<bool>,
+    /// The value sent with the last submit, which the server's message for the field is about.
+    pub submitted: RwSignal<Option<String>>,
     pub input: NodeRef<html::Input>,
 }
 
 impl FieldState {
     /// Creates an empty field.
     pub fn new() -> Self {
-        Self { value: RwSignal::new(String::new()), checked: RwSignal::new(false), input: NodeRef::new() }
+        Self {
+            value: RwSignal::new(String::new()),
+            checked: RwSignal::new(false),
+            submitted: RwSignal::new(None),
+            input: NodeRef::new(),
+        }
     }
 
-    /// Builds the message shown under the field: the browser's own validation once the field
-    /// is checked, otherwise the server's message for `name` from the last submit.
+    /// Builds the message shown under the field. Once the field is checked, the browser's own
+    /// validation comes first. The server's message for `name` from the last submit shows when
+    /// that validation passes (a wrong setup token, a taken email) until the value is edited.
     pub fn error(
         self,
         name: &'static str,
@@ -31,10 +39,18 @@ impl FieldState {
         server_error: Signal<Option<ApiError>>,
     ) -> Signal<Option<String>> {
         Signal::derive(move || {
-            if self.checked.get() {
-                self.value.with(|value| validate(value))
+            let server_message = || server_error.with(|error| error.as_ref().and_then(|error| error.field_message(name)));
+            if !self.checked.get() {
+                return server_message();
+            }
+            if let Some(message) = self.value.with(|value| validate(value)) {
+                return Some(message);
+            }
+            let unchanged = self.value.with(|value| self.submitted.with(|submitted| submitted.as_deref() == Some(value.as_str())));
+            if unchanged {
+                server_message()
             } else {
-                server_error.with(|error| error.as_ref().and_then(|error| error.field_message(name)))
+                None
             }
         })
     }
@@ -43,6 +59,7 @@ impl FieldState {
     pub fn clear(self) {
         self.value.set(String::new());
         self.checked.set(false);
+        self.submitted.set(None);
     }
 
     /// Moves keyboard focus to the field.
@@ -96,9 +113,11 @@ pub fn FormField(
                 node_ref=state.input
                 prop:value=move || state.value.get()
                 on:input=move |event| state.value.set(event_target_value(&event))
+                // Removing a focused input fires blur too, after a successful submit has
+                // disposed the field's signals, so this handler must not assume they exist.
                 on:blur=move |_| {
-                    if !state.value.with_untracked(String::is_empty) {
-                        state.checked.set(true);
+                    if state.value.try_with_untracked(|value| !value.is_empty()) == Some(true) {
+                        state.checked.try_set(true);
                     }
                 }
                 on:paste=move |event| {
@@ -113,17 +132,21 @@ pub fn FormField(
     }
 }
 
-/// Marks every field checked and focuses the first one with an error. Returns whether all
-/// fields are valid.
+/// Marks every field checked and focuses the first one that fails validation. Returns whether
+/// all fields pass, and then records their values as the ones being submitted.
 pub fn check_fields(fields: &[(FieldState, Signal<Option<String>>)]) -> bool {
+    // Forgetting the last submitted values hides the server's messages, so only the browser's
+    // own validation can stop this submit.
     for (state, _) in fields {
         state.checked.set(true);
+        state.submitted.set(None);
     }
-    match fields.iter().find(|(_, error)| error.with_untracked(Option::is_some)) {
-        Some((state, _)) => {
-            state.focus();
-            false
-        }
-        None => true,
+    if let Some((state, _)) = fields.iter().find(|(_, error)| error.with_untracked(Option::is_some)) {
+        state.focus();
+        return false;
     }
+    for (state, _) in fields {
+        state.submitted.set(Some(state.value.get_untracked()));
+    }
+    true
 }

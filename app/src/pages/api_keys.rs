@@ -63,11 +63,13 @@ pub fn ApiKeysPage() -> impl IntoView {
     let status = Resource::new(move || refresh.get(), |_| key_status());
     let test = ServerAction::<TestConnection>::new();
 
-    // Saving only stores; the check that follows tells whether the new keys work.
+    // Saving only stores; the check that follows tells whether the new keys work. The server
+    // forgets the last check on every change, and so does the page.
     let after_change = Callback::new(move |change: Notice| {
         let saved = change.is_save();
         notice.set(Some(change));
         replacing.set(false);
+        test.value().set(None);
         refresh.update(|count| *count += 1);
         if saved {
             test.dispatch(TestConnection {});
@@ -339,6 +341,7 @@ fn DeleteConfirmation(status: KeyStatusView) -> impl IntoView {
             "Guardian will stop using the access key " <code class="key-id">{access_key_id}</code>
             " and call Bedrock with the platform's default credentials."
         </p>
+        {(!status.can_manage).then(|| view! { <p class="muted">"Only an administrator of your organization can delete Guardian's keys."</p> })}
         <FormError message=error/>
         <form method="post" action=DeleteKeys::PATH on:submit=confirm class="form-actions">
             <button type="submit" class="danger" disabled=!status.can_manage>"Delete keys"</button>

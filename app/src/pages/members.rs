@@ -47,12 +47,14 @@ fn MembersContent(view: MembersView, changed: Callback<()>) -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="members-heading">
             <h2 id="members-heading">"Users of your organization"</h2>
-            <table class="members">
-                <thead>
-                    <tr><th scope="col">"Email"</th><th scope="col">"Role"</th>{can_manage.then(|| view! { <th scope="col">"Actions"</th> })}</tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
+            <div class="table-scroll">
+                <table class="members">
+                    <thead>
+                        <tr><th scope="col">"Email"</th><th scope="col">"Role"</th>{can_manage.then(|| view! { <th scope="col">"Actions"</th> })}</tr>
+                    </thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
         </section>
         {can_manage.then(|| view! { <AddMemberForm changed/> })}
     }
