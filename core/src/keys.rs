@@ -256,8 +256,8 @@ impl Keys {
     }
 
     /// Replaces the organization's key pair in one transaction, so the old pair stays whole
-    /// until the new one is committed, records the old and new key IDs, forgets the last
-    /// connection check, and marks onboarding as finished.
+    /// until the new one is committed, records the old and new key IDs, deletes the stored result
+    /// of the last connection check, and marks onboarding as finished.
     pub async fn replace_by(&self, org_id: i64, actor: &Actor, access_key_id: &str, secret: &SecretString, now: i64) -> Result<Replaced> {
         let sealed = self.keyring.seal(secret, org_id, SECRET_FIELD);
 

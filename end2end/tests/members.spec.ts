@@ -58,7 +58,7 @@ test('taken email shows server message under field', async ({ page }) => {
   await page.getByRole('button', { name: 'Add user' }).click();
   await expect(page.locator('table.members')).toContainText(email);
 
-  // The field passed the browser's validation once, so only the server knows the email is taken.
+  // The field passed the browser's validation once, so only the server can detect that the email is taken.
   await emailField.fill(email);
   await page.getByLabel('Initial password').fill(MEMBER_PASSWORD);
   await page.getByRole('button', { name: 'Add user' }).click();

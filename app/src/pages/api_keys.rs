@@ -63,8 +63,8 @@ pub fn ApiKeysPage() -> impl IntoView {
     let status = Resource::new(move || refresh.get(), |_| key_status());
     let test = ServerAction::<TestConnection>::new();
 
-    // Saving only stores; the check that follows tells whether the new keys work. The server
-    // forgets the last check on every change, and so does the page.
+    // Saving only stores the keys, so a check follows to show whether they work. The server
+    // deletes the stored check result on every change, and the page clears its own.
     let after_change = Callback::new(move |change: Notice| {
         let saved = change.is_save();
         notice.set(Some(change));
