@@ -76,6 +76,18 @@ const INVALID_CASES: InvalidCase[] = [
     keyMessage: 'This is a Bedrock API key',
   },
   {
+    name: 'Bedrock API key as secret',
+    accessKey: ACCESS_KEY,
+    accessSecret: 'ABSKQmVkcm9ja0FQSUtleS1leGFtcGxlLWtleS1mb3ItdGVzdHM=',
+    secretMessage: 'This is a Bedrock API key, not a secret access key',
+  },
+  {
+    name: 'key in quotation marks',
+    accessKey: `"${ACCESS_KEY}"`,
+    accessSecret: ACCESS_SECRET,
+    keyMessage: 'Access Key is wrapped in quotation marks',
+  },
+  {
     name: 'swapped fields',
     accessKey: ACCESS_SECRET,
     accessSecret: ACCESS_KEY,

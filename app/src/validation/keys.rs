@@ -44,6 +44,27 @@ fn is_bedrock_api_key(value: &str) -> bool {
     value.starts_with("ABSK") || value.to_ascii_lowercase().starts_with("bedrock-api-key-")
 }
 
+/// Characters that take no space on screen, which copying from chat tools or documents can
+/// leave inside a value.
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{00AD}' | '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}')
+}
+
+/// Describes a copy-and-paste mistake that the field's own rules would report only as a wrong
+/// length: quotation marks around the value, or an invisible character inside it.
+fn paste_mistake(label: &str, value: &str) -> Option<String> {
+    let quotes = ['"', '\'', '`', '\u{201C}', '\u{201D}', '\u{2018}', '\u{2019}'];
+    if value.chars().count() > 1 && value.starts_with(quotes) && value.ends_with(quotes) {
+        return Some(format!("{label} is wrapped in quotation marks. Remove them and keep only the key itself."));
+    }
+    if value.chars().any(is_invisible) {
+        return Some(format!(
+            "{label} contains an invisible character, such as a zero-width space, inside the key. Type the key again or copy it from the IAM console."
+        ));
+    }
+    None
+}
+
 /// Validates the Access Key field and returns the normalized access key ID.
 pub fn validate_access_key(input: &str) -> Result<String, String> {
     if input.chars().count() > MAX_INPUT_CHARS {
@@ -60,6 +81,9 @@ pub fn validate_access_key(input: &str) -> Result<String, String> {
     // before the length and case rules; otherwise its specific advice could never be shown.
     if is_bedrock_api_key(value) {
         return Err("This is a Bedrock API key. Enter the access key of the IAM user behind it instead: in IAM, create an access key for that user and paste its access key ID here.".into());
+    }
+    if let Some(message) = paste_mistake("Access Key", value) {
+        return Err(message);
     }
     let length = value.chars().count();
     if length != ACCESS_KEY_LEN {
@@ -96,6 +120,12 @@ pub fn validate_access_secret(input: &str) -> Result<String, String> {
     }
     if looks_like_key_id(value) {
         return Err("This looks like the access key ID. Put it in Access Key, and enter the secret access key here.".into());
+    }
+    if is_bedrock_api_key(value) {
+        return Err("This is a Bedrock API key, not a secret access key. In IAM, create an access key for the IAM user behind it and paste its secret access key here.".into());
+    }
+    if let Some(message) = paste_mistake("Access Secret", value) {
+        return Err(message);
     }
     let length = value.chars().count();
     if length != SECRET_LEN {
@@ -145,7 +175,7 @@ mod tests {
     #[test]
     fn bad_access_keys_get_their_message() {
         let long = "A".repeat(MAX_INPUT_CHARS + 1);
-        let cases: [(&str, &str); 16] = [
+        let cases: [(&str, &str); 19] = [
             ("", "Enter the Access Key"),
             (" \t\u{00A0}\u{200B} ", "Enter the Access Key"),
             (&long, "too long"),
@@ -162,6 +192,9 @@ mod tests {
             ("AKIAIOSF ODNN7EXAMPL", "only uppercase letters A-Z and digits"),
             ("AKIAIOSF-ODNN7EXAMPL", "only uppercase letters A-Z and digits"),
             ("BKIAIOSFODNN7EXAMPLE", "must start with AKIA"),
+            ("\"AKIAIOSFODNN7EXAMPLE\"", "quotation marks"),
+            ("\u{201C}AKIAIOSFODNN7EXAMPLE\u{201D}", "quotation marks"),
+            ("AKIAIOSF\u{200B}ODNN7EXAMPLE", "invisible character"),
         ];
         for (input, expected) in cases {
             let message = validate_access_key(input).expect_err(input);
@@ -197,7 +230,7 @@ mod tests {
     #[test]
     fn bad_secrets_get_their_message() {
         let long = "a".repeat(MAX_INPUT_CHARS + 1);
-        let cases: [(&str, &str); 7] = [
+        let cases: [(&str, &str); 10] = [
             ("", "Enter the Access Secret"),
             ("\u{200B}", "Enter the Access Secret"),
             (&long, "too long"),
@@ -205,6 +238,9 @@ mod tests {
             ("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKE", "exactly 40 characters, but this has 39"),
             ("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEYY", "exactly 40 characters, but this has 41"),
             ("wJalrXUtnFEMI/K7MDENG-bPxRfiCYEXAMPLEKEY", "only letters, digits, / and +"),
+            ("ABSKQmVkcm9ja0FQSUtleS1leGFtcGxlLWtleS1mb3ItdGVzdHM=", "Bedrock API key"),
+            ("'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'", "quotation marks"),
+            ("wJalrXUtnFEMI/K7MDENG\u{200D}/bPxRfiCYEXAMPLEKEY", "invisible character"),
         ];
         for (input, expected) in cases {
             let message = validate_access_secret(input).expect_err(input);
