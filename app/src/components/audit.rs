@@ -108,7 +108,8 @@ fn AuditRow(entry: AuditEntryView) -> impl IntoView {
             <td>{entry.actor}</td>
             <td>{entry.action}</td>
             <td><code class="key-id">{key}</code></td>
-            <td>{entry.outcome}</td>
+            // Outcomes are stored as codes such as `missing_invoke_permission`.
+            <td>{entry.outcome.replace('_', " ")}</td>
         </tr>
     }
 }
