@@ -56,12 +56,22 @@ pub struct Services {
     pub session_store: AnySessionStore,
 }
 
+/// Creates the data directory when it is missing, readable only by the server's user, because
+/// the database in it holds password hashes, sessions and the encrypted keys. An existing
+/// directory keeps its permissions.
+fn create_data_dir(path: &std::path::Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(path)
+}
+
 /// Opens the data directory, the master key and the migrated database, and builds the services.
 /// `create_key_file` lets a missing key file be generated; the master-key maintenance commands
 /// pass `false`, so a forgotten setting never leaves a stray new key behind.
 pub async fn open_services(settings: &Settings, create_key_file: bool) -> Result<Services, StartupError> {
-    std::fs::create_dir_all(&settings.data_dir)
-        .map_err(|source| StartupError::DataDir { path: settings.data_dir.clone(), source })?;
+    create_data_dir(&settings.data_dir).map_err(|source| StartupError::DataDir { path: settings.data_dir.clone(), source })?;
 
     let setting = |name: &str| std::env::var(name).ok().filter(|value| !value.trim().is_empty());
     let (keyring, source) = load_keyring(
@@ -176,4 +186,22 @@ async fn shutdown_signal() {
         () = terminate => {}
     }
     tracing::info!("shutting down; finishing requests in flight");
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::create_data_dir;
+
+    #[test]
+    fn new_data_dir_is_private() {
+        let parent = tempfile::tempdir().expect("create a temporary directory");
+        let data_dir = parent.path().join("nested").join("data");
+
+        create_data_dir(&data_dir).expect("create the data directory");
+
+        let mode = std::fs::metadata(&data_dir).expect("read the directory's metadata").permissions().mode();
+        assert_eq!(mode & 0o777, 0o700);
+    }
 }
