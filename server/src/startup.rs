@@ -57,7 +57,7 @@ pub struct Services {
 }
 
 /// Creates the data directory when it is missing, readable only by the server's user, because
-/// the database in it holds password hashes, sessions and the encrypted keys. An existing
+/// the database in it contains password hashes, sessions and the encrypted keys. An existing
 /// directory keeps its permissions.
 fn create_data_dir(path: &std::path::Path) -> std::io::Result<()> {
     let mut builder = std::fs::DirBuilder::new();
