@@ -248,10 +248,11 @@ impl CheckOutcome {
                  and try again. If this persists, look for Amazon Bedrock events in {region} on the AWS Health \
                  Dashboard."
             ),
+            // The message also shows on onboarding's last step, which has no key form.
             CheckOutcome::NoDefaultCredentials => "No keys are saved and this server has no default AWS \
-                 credentials. Save an access key pair here, or give the server credentials through the \
-                 AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY environment variables or a profile in \
-                 ~/.aws/credentials, then check again."
+                 credentials. Save an access key pair under Settings → AI Settings → API Keys, or give the \
+                 server credentials through the AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY environment \
+                 variables or a profile in ~/.aws/credentials, then check again."
                 .to_owned(),
             CheckOutcome::Other { code, request_id } => {
                 let mut message = match code {
