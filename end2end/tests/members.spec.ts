@@ -69,6 +69,29 @@ test('taken email shows server message under field', async ({ page }) => {
   await expect(emailError).toBeEmpty();
 });
 
+test('remove asks for confirmation first', async ({ page }) => {
+  const email = `removed-${Date.now()}@e2e.example.com`;
+  const members = page.locator('table.members');
+  const dialog = page.getByRole('dialog', { name: `Remove ${email}?` });
+
+  await gotoHydrated(page, '/settings/members');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Initial password').fill(MEMBER_PASSWORD);
+  await page.getByRole('button', { name: 'Add user' }).click();
+  await expect(members).toContainText(email);
+
+  await page.getByRole('button', { name: `Remove ${email}` }).click();
+  await expect(dialog).toBeVisible();
+  await expect(dialog.getByRole('button', { name: 'Cancel' })).toBeFocused();
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(members).toContainText(email);
+
+  await page.getByRole('button', { name: `Remove ${email}` }).click();
+  await dialog.getByRole('button', { name: 'Remove user' }).click();
+  await expect(members).not.toContainText(email);
+});
+
 test('wrong password says invalid email or password', async ({ browser, baseURL }) => {
   const context = await browser.newContext({ storageState: SIGNED_OUT, baseURL });
   const page = await context.newPage();

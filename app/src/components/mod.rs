@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod connection;
+pub mod dialog;
 pub mod field;
 pub mod header;
 pub mod key_form;

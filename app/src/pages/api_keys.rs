@@ -10,6 +10,7 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use crate::api::{key_status, DeleteKeys, KeyState, KeyStatusView, RotationView, StoredKeys, TestConnection};
 use crate::components::audit::RecentAudit;
 use crate::components::connection::{BedrockTargetNote, ConnectionCheck};
+use crate::components::dialog::{close_dialog, open_dialog};
 use crate::components::key_form::{FormError, KeyForm, KeyFormMode};
 use crate::time::format_utc;
 
@@ -251,16 +252,9 @@ fn DeleteKeysControl(after_change: Callback<Notice>) -> impl IntoView {
     let delete = ServerAction::<DeleteKeys>::new();
     let error = Signal::derive(move || delete.value().get().and_then(Result::err).map(|error| error.to_string()));
 
-    let open_dialog = move |event: SubmitEvent| {
+    let open = move |event: SubmitEvent| {
         event.prevent_default();
-        if let Some(dialog) = dialog.get() {
-            let _ = dialog.show_modal();
-        }
-    };
-    let close_dialog = move |_| {
-        if let Some(dialog) = dialog.get() {
-            dialog.close();
-        }
+        open_dialog(dialog);
     };
     let confirm = move |event: SubmitEvent| {
         event.prevent_default();
@@ -268,15 +262,13 @@ fn DeleteKeysControl(after_change: Callback<Notice>) -> impl IntoView {
     };
     Effect::new(move |_| {
         if let Some(Ok(access_key_id)) = delete.value().get() {
-            if let Some(dialog) = dialog.get_untracked() {
-                dialog.close();
-            }
+            close_dialog(dialog);
             after_change.run(Notice::Deleted { access_key_id });
         }
     });
 
     view! {
-        <form method="get" action=DELETE_PAGE_PATH on:submit=open_dialog>
+        <form method="get" action=DELETE_PAGE_PATH on:submit=open>
             <button type="submit" class="danger">"Delete"</button>
         </form>
         <dialog node_ref=dialog class="dialog" aria-labelledby="delete-keys-title" aria-describedby="delete-keys-description">
@@ -286,7 +278,7 @@ fn DeleteKeysControl(after_change: Callback<Notice>) -> impl IntoView {
             </p>
             <FormError message=error/>
             <form method="post" action=DeleteKeys::PATH on:submit=confirm class="form-actions">
-                <button type="button" class="secondary" autofocus on:click=close_dialog>"Cancel"</button>
+                <button type="button" class="secondary" autofocus on:click=move |_| close_dialog(dialog)>"Cancel"</button>
                 <button type="submit" class="danger" disabled=move || delete.pending().get()>"Delete keys"</button>
             </form>
         </dialog>

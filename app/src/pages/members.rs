@@ -1,11 +1,13 @@
 //! Settings → Members: the organization's users, their roles, and adding or removing users.
 
 use leptos::ev::SubmitEvent;
+use leptos::html;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 
 use crate::api::{list_members, AddMember, ChangeRole, MemberView, MembersView, RemoveMember, SecretInput};
+use crate::components::dialog::{close_dialog, open_dialog};
 use crate::components::field::{check_fields, FieldState, FormField};
 use crate::components::key_form::FormError;
 use crate::validation::*;
@@ -94,14 +96,9 @@ fn MemberActions(user_id: i64, is_admin: bool, email: String, changed: Callback<
     let new_role = if is_admin { "member" } else { "admin" };
     let role_label = if is_admin { format!("Make {email} a member") } else { format!("Make {email} an admin") };
     let role_button = if is_admin { "Make member" } else { "Make admin" };
-    let remove_label = format!("Remove {email}");
     let submit_role = move |event: SubmitEvent| {
         event.prevent_default();
         change_role.dispatch(ChangeRole { user_id, role: new_role.to_owned() });
-    };
-    let submit_remove = move |event: SubmitEvent| {
-        event.prevent_default();
-        remove.dispatch(RemoveMember { user_id });
     };
 
     view! {
@@ -111,12 +108,46 @@ fn MemberActions(user_id: i64, is_admin: bool, email: String, changed: Callback<
                 <input type="hidden" name="role" value=new_role/>
                 <button type="submit" class="secondary small" aria-label=role_label>{role_button}</button>
             </form>
-            <form method="post" action=RemoveMember::PATH on:submit=submit_remove>
-                <input type="hidden" name="user_id" value=user_id/>
-                <button type="submit" class="danger small" aria-label=remove_label>"Remove"</button>
-            </form>
+            <RemoveMemberControl user_id email remove/>
         </div>
         <FormError message=error/>
+    }
+}
+
+/// The Remove button and its confirmation dialog. Without JavaScript the button removes the
+/// user at once.
+#[component]
+fn RemoveMemberControl(user_id: i64, email: String, remove: ServerAction<RemoveMember>) -> impl IntoView {
+    let dialog = NodeRef::<html::Dialog>::new();
+    let title_id = format!("remove-user-{user_id}-title");
+    let remove_label = format!("Remove {email}");
+    let open = move |event: SubmitEvent| {
+        event.prevent_default();
+        open_dialog(dialog);
+    };
+    let confirm = move |event: SubmitEvent| {
+        event.prevent_default();
+        remove.dispatch(RemoveMember { user_id });
+    };
+    Effect::new(move |_| {
+        if let Some(Ok(())) = remove.value().get() {
+            close_dialog(dialog);
+        }
+    });
+
+    view! {
+        <form method="post" action=RemoveMember::PATH on:submit=open>
+            <input type="hidden" name="user_id" value=user_id/>
+            <button type="submit" class="danger small" aria-label=remove_label>"Remove"</button>
+        </form>
+        <dialog node_ref=dialog class="dialog" aria-labelledby=title_id.clone()>
+            <h2 id=title_id>{format!("Remove {email}?")}</h2>
+            <p>"The user can no longer sign in, and an open session of theirs ends with its next request."</p>
+            <form method="post" action=RemoveMember::PATH on:submit=confirm class="form-actions">
+                <button type="button" class="secondary" autofocus on:click=move |_| close_dialog(dialog)>"Cancel"</button>
+                <button type="submit" class="danger" disabled=move || remove.pending().get()>"Remove user"</button>
+            </form>
+        </dialog>
     }
 }
 
