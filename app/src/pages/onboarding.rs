@@ -150,9 +150,9 @@ fn KeySourceHelp() -> impl IntoView {
 pub fn OnboardingDone() -> impl IntoView {
     let status = Resource::new(|| (), |_| key_status());
     view! {
-        <Title text="Guardian is ready"/>
+        <Title text="Setup complete"/>
         <Steps current=2/>
-        <h1>"Guardian is ready"</h1>
+        <h1>"Setup complete"</h1>
         <section class="card" aria-labelledby="ready-credentials-heading">
             // The connection check below has an h3, so this h2 keeps the heading levels in order.
             <h2 id="ready-credentials-heading">"AWS Bedrock credentials"</h2>
