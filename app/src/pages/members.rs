@@ -120,6 +120,7 @@ fn MemberActions(user_id: i64, is_admin: bool, email: String, changed: Callback<
 fn RemoveMemberControl(user_id: i64, email: String, remove: ServerAction<RemoveMember>) -> impl IntoView {
     let dialog = NodeRef::<html::Dialog>::new();
     let title_id = format!("remove-user-{user_id}-title");
+    let labelled_by = title_id.clone();
     let remove_label = format!("Remove {email}");
     let open = move |event: SubmitEvent| {
         event.prevent_default();
@@ -140,7 +141,7 @@ fn RemoveMemberControl(user_id: i64, email: String, remove: ServerAction<RemoveM
             <input type="hidden" name="user_id" value=user_id/>
             <button type="submit" class="danger small" aria-label=remove_label>"Remove"</button>
         </form>
-        <dialog node_ref=dialog class="dialog" aria-labelledby=title_id.clone()>
+        <dialog node_ref=dialog class="dialog" aria-labelledby=labelled_by>
             <h2 id=title_id>{format!("Remove {email}?")}</h2>
             <p>"The user can no longer sign in, and an open session of theirs ends with its next request."</p>
             <form method="post" action=RemoveMember::PATH on:submit=confirm class="form-actions">
