@@ -112,6 +112,9 @@ fn MemberActions(user_id: i64, is_admin: bool, email: String, changed: Callback<
         </div>
         <FormError message=error/>
     }
+    // Erased, because the row's nested view type otherwise exceeds the compiler's type depth
+    // limit in builds without component erasure.
+    .into_any()
 }
 
 /// The Remove button and its confirmation dialog. Without JavaScript the button removes the
