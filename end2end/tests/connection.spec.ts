@@ -34,6 +34,23 @@ test('test connection reports success', async ({ page, request }) => {
   await expect(result).toContainText('responded in us-east-1');
 });
 
+test('delete clears the connection result', async ({ page, request }) => {
+  await saveKeysViaApi(request, ACCESS_KEY, ACCESS_SECRET);
+  await gotoHydrated(page, SETTINGS_PATH);
+  const check = page.locator('.connection-check');
+  await page.getByRole('button', { name: 'Test connection' }).click();
+  await expect(check.locator('.alert')).toContainText('Connected', { timeout: 20_000 });
+
+  await page.getByRole('button', { name: 'Delete', exact: true }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Delete keys' }).click();
+
+  await expect(page.getByText('Guardian is using the default credentials.')).toBeVisible();
+  await expect(check).toContainText('Not checked yet.');
+  await expect(check).not.toContainText('Connected');
+  await page.reload();
+  await expect(check).toContainText('Not checked yet.');
+});
+
 test('missing invoke permission names the IAM user', async ({ page, request }) => {
   await saveKeysViaApi(request, NEW_ACCESS_KEY, NEW_ACCESS_SECRET);
   await gotoHydrated(page, SETTINGS_PATH);
