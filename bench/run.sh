@@ -285,6 +285,16 @@ run_wrk() {
 throughput_figure() { echo "$rps req/s, p50 $p50_ms ms, p99 $p99_ms ms"; }
 error_verdict() { if ((errors == 0)); then echo pass; else echo FAIL; fi; }
 
+# record_share LABEL MIN_SHARE: records the last wrk run next to its share of the reference's
+# requests per second, which must be at least MIN_SHARE (a fraction).
+record_share() {
+  local share
+  share=$(awk -v a="$rps" -v b="$bare_rps" 'BEGIN { printf "%.0f", 100 * a / b }')
+  record "$1" "$(throughput_figure) ($share% of bare)" \
+    ">= $(awk -v s="$2" 'BEGIN { print 100 * s }')% of bare" \
+    "$(verdict "$rps >= $2 * $bare_rps")"
+}
+
 # The reference is GET /bench/bare, which checks the session and returns a constant, when the
 # server has it. Otherwise GET /healthz replaces it: with the session cookie it passes the same
 # session middleware (one session read and one user read) and returns "ok", but unlike the bare
@@ -303,17 +313,11 @@ record "$bare_label" "$(throughput_figure)" "reference" "no target"
 
 run_wrk settings GET /settings/ai/api-keys ''
 settings_errors=$errors
-settings_share=$(awk -v a="$rps" -v b="$bare_rps" 'BEGIN { printf "%.0f", 100 * a / b }')
-record "GET /settings/ai/api-keys" "$(throughput_figure) ($settings_share% of bare)" \
-  ">= $(awk -v s="$settings_min_share" 'BEGIN { print 100 * s }')% of bare" \
-  "$(verdict "$rps >= $settings_min_share * $bare_rps")"
+record_share "GET /settings/ai/api-keys" "$settings_min_share"
 
 run_wrk status POST /api/keys/status ''
 status_errors=$errors
-status_share=$(awk -v a="$rps" -v b="$bare_rps" 'BEGIN { printf "%.0f", 100 * a / b }')
-record "POST /api/keys/status" "$(throughput_figure) ($status_share% of bare)" \
-  ">= $(awk -v s="$status_min_share" 'BEGIN { print 100 * s }')% of bare" \
-  "$(verdict "$rps >= $status_min_share * $bare_rps")"
+record_share "POST /api/keys/status" "$status_min_share"
 
 run_wrk replace POST /api/keys/replace "$key_form"
 replace_errors=$errors
