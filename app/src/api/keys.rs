@@ -240,8 +240,11 @@ async fn store_keys(access_key: &str, access_secret: &SecretInput, mode: SaveMod
         SaveMode::Replace => keys
             .replace_by(org_id, &actor, &access_key_id, &secret, now)
             .await
-            // A new secret for the same key ID leaves no old access key to retire in IAM.
-            .map(|replaced| (replaced.status, Some(replaced.previous_access_key_id).filter(|previous| *previous != access_key_id))),
+            .map(|replaced| {
+                // A new secret for the same key ID leaves no old access key to retire in IAM.
+                let previous = Some(replaced.previous_access_key_id).filter(|previous| *previous != access_key_id);
+                (replaced.status, previous)
+            }),
     };
     let (status, previous_access_key_id) = stored.map_err(server::map_error(org_id))?;
     tracing::info!(org_id, user_id = caller.user.id, access_key_id, ?mode, "Bedrock keys stored");

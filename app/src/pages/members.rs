@@ -117,8 +117,8 @@ fn MemberActions(user_id: i64, is_admin: bool, email: String, changed: Callback<
     .into_any()
 }
 
-/// The Remove button and its confirmation dialog. Without JavaScript the button removes the
-/// user at once.
+/// Renders the Remove button and its confirmation dialog. Without JavaScript the button removes
+/// the user at once.
 #[component]
 fn RemoveMemberControl(user_id: i64, email: String, remove: ServerAction<RemoveMember>) -> impl IntoView {
     let dialog = NodeRef::<html::Dialog>::new();
@@ -133,8 +133,9 @@ fn RemoveMemberControl(user_id: i64, email: String, remove: ServerAction<RemoveM
         event.prevent_default();
         remove.dispatch(RemoveMember { user_id });
     };
+    // Closing on a failure too shows the error, which sits under the row behind the dialog.
     Effect::new(move |_| {
-        if let Some(Ok(())) = remove.value().get() {
+        if remove.value().with(Option::is_some) {
             close_dialog(dialog);
         }
     });
